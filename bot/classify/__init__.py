@@ -1,0 +1,1 @@
+"""Classification: rules overrides, the local model, the LLM, and the cascade that picks among them."""
