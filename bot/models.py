@@ -1,9 +1,8 @@
-"""Database tables (SQLModel). All datetimes are naive UTC; see bot.clock."""
+"""Database tables (SQLModel). Datetimes are naive UTC (see bot.clock) on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
+from pydantic import NaiveDatetime
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -29,14 +28,15 @@ class Mention(SQLModel, table=True):
     text_hash: str = Field(index=True, max_length=64)  # sha256 of the normalised text
     slack_channel: str = Field(default="", max_length=40)
     slack_ts: str = Field(default="", max_length=40)
-    created_at: datetime = Field(default_factory=utcnow)  # when the author posted it
-    received_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)  # when the author posted it
+    received_at: NaiveDatetime = Field(default_factory=utcnow)
     # pending → classified → routed; "failed" only when even the fallback failed
     status: str = Field(default="pending", max_length=20, index=True)
+    claimed_until: NaiveDatetime | None = None  # a classification worker holds it until then
     department: str = Field(default="", max_length=20)  # current owner, after corrections
     state: str = Field(default="new", max_length=20)  # new | acknowledged | not_relevant | reassigned
     handled_by: str = Field(default="", max_length=40)
-    handled_at: datetime | None = None
+    handled_at: NaiveDatetime | None = None
     duplicate_of: int | None = Field(default=None, foreign_key="mention.id")
 
 
@@ -58,7 +58,7 @@ class Classification(SQLModel, table=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     latency_ms: float = 0.0
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Delivery(SQLModel, table=True):
@@ -75,20 +75,20 @@ class Delivery(SQLModel, table=True):
     parent_id: int | None = Field(default=None, foreign_key="delivery.id")  # thread under this one
     status: str = Field(default="pending", max_length=10)  # pending | sent | failed
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    claimed_until: datetime | None = None
+    next_attempt_at: NaiveDatetime = Field(default_factory=utcnow)
+    claimed_until: NaiveDatetime | None = None
     last_error: str = Field(default="", max_length=500)
     message_ts: str = Field(default="", max_length=40)
     posted_channel: str = Field(default="", max_length=40)  # channel ID Slack answered with
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    sent_at: NaiveDatetime | None = None
 
 
 class ProcessedEvent(SQLModel, table=True):
     """Slack event ids already taken, so a retried event is stored once."""
 
     event_id: str = Field(primary_key=True, max_length=100)
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: NaiveDatetime = Field(default_factory=utcnow)
 
 
 class Correction(SQLModel, table=True):
@@ -99,7 +99,7 @@ class Correction(SQLModel, table=True):
     from_department: str = Field(max_length=20)
     to_department: str = Field(max_length=20)
     user_id: str = Field(max_length=40)
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
 class DigestRun(SQLModel, table=True):
@@ -109,11 +109,11 @@ class DigestRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     digest_name: str = Field(max_length=100)
-    slot: datetime
+    slot: NaiveDatetime
     status: str = Field(default="claimed", max_length=10)  # claimed | sent | failed
     late: bool = False
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+    sent_at: NaiveDatetime | None = None
 
 
 class AlertRecord(SQLModel, table=True):
@@ -122,7 +122,7 @@ class AlertRecord(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     department: str = Field(max_length=20, index=True)
     topic: str = Field(default="", max_length=100)
-    window_start: datetime
+    window_start: NaiveDatetime
     count: int
     baseline: float
-    created_at: datetime = Field(default_factory=utcnow, index=True)
+    created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)

@@ -33,7 +33,9 @@ def decide_route(result: Result, rules: RoutingRules) -> Route:
         reason = f"no channel configured for {result.department}"
         return Route(result.department, rules.triage_channel, triage=True, reason=reason)
     ping = tuple(config.escalate.ping) if config.escalate and _escalates(result, config.escalate) else ()
-    return Route(result.department, config.channel, triage=False, ping=ping, reason="routed by classification")
+    return Route(
+        result.department, config.channel, triage=False, ping=ping, reason="routed by classification"
+    )
 
 
 def _escalates(result: Result, escalate: object) -> bool:

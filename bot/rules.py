@@ -38,6 +38,10 @@ def _check_channel(value: str) -> str:
     return value
 
 
+def _all_departments() -> list[Department]:
+    return ["product", "support", "hr", "sales"]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -54,7 +58,9 @@ class Escalation(_Strict):
     def _ping_targets(cls, values: list[str]) -> list[str]:
         for value in values:
             if not re.match(r"^(U|W|S)[A-Z0-9]{2,}$|^here$|^channel$", value):
-                raise ValueError(f"ping entries are user IDs (U…), user-group IDs (S…), 'here' or 'channel': {value!r}")
+                raise ValueError(
+                    f"ping entries are user IDs (U…), user-group IDs (S…), 'here' or 'channel': {value!r}"
+                )
         return values
 
 
@@ -108,7 +114,7 @@ class Digest(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]
     recipients: list[str] = Field(min_length=1)
     cron: str
-    departments: list[Department] = Field(default_factory=lambda: list(DEPARTMENTS))
+    departments: list[Department] = Field(default_factory=lambda: _all_departments())
     timezone: str = "UTC"
     period: str = "7d"
 

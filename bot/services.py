@@ -27,6 +27,16 @@ class Services:
     cascade: Cascade
     slack: WebClient | None = None
     bot_user_id: str = ""
+    bot_id: str = ""
+    # '#name' → channel ID, resolved once at start-up; IDs map to themselves
+    channels: dict[str, str] = field(default_factory=dict)
     # set when new work is stored, so the worker threads wake at once instead of on their next poll
     work_ready: threading.Event = field(default_factory=threading.Event)
     delivery_ready: threading.Event = field(default_factory=threading.Event)
+
+    def channel_id(self, channel: str) -> str:
+        """The channel ID for a rules-file value ('#name' or ID); unresolved names pass through."""
+        return self.channels.get(channel, channel)
+
+    def watched(self, channel_id: str) -> bool:
+        return channel_id in {self.channel_id(c) for c in self.rules.watch.channels}

@@ -32,6 +32,9 @@ class Settings:
     ingest_token: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     model_path: Path = Path(".cache/local_model.joblib")
+    local_confident: float = 0.9  # the local answer skips the LLM at or above this confidence
+    classify_workers: int = 4  # parallel classifications (LLM calls are slow, the local model is not)
+    slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
 
     @property
     def llm_enabled(self) -> bool:
@@ -63,6 +66,9 @@ class Settings:
             ingest_token=get("INGEST_TOKEN"),
             log_level=log_level,
             model_path=Path(get("LOCAL_MODEL_PATH") or ".cache/local_model.joblib"),
+            local_confident=_fraction(get("CASCADE_LOCAL_CONFIDENCE"), "CASCADE_LOCAL_CONFIDENCE", 0.9),
+            classify_workers=int(_positive_float(get("CLASSIFY_WORKERS"), "CLASSIFY_WORKERS", 4)),
+            slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
         )
 
     def require(self, *names: str) -> None:
@@ -85,4 +91,11 @@ def _positive_float(raw: str | None, name: str, default: float) -> float:
         raise ConfigError([f"{name}: expected a number of seconds, got {raw!r}"]) from None
     if value <= 0:
         raise ConfigError([f"{name}: must be positive, got {raw!r}"])
+    return value
+
+
+def _fraction(raw: str | None, name: str, default: float) -> float:
+    value = _positive_float(raw, name, default)
+    if value > 1:
+        raise ConfigError([f"{name}: must be between 0 and 1, got {raw!r}"])
     return value

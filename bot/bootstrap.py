@@ -1,0 +1,69 @@
+"""Builds the Services object from settings: database, rules, classifiers and the Slack client."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from bot.classify.cascade import Cascade
+from bot.classify.local import ReloadingLocalClassifier
+from bot.db import init_db, make_engine
+from bot.rules import RoutingRules, load_rules
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_directory import resolve_channel_names, rule_channels
+
+log = logging.getLogger(__name__)
+
+
+def build_cascade(
+    settings: Settings, rules: RoutingRules, engine: Engine, *, use_llm: bool = True
+) -> Cascade:
+    """The classification cascade; the LLM joins only when an API key is configured."""
+    local = ReloadingLocalClassifier(settings.model_path)
+    llm = None
+    few_shots = None
+    if use_llm and settings.llm_enabled:
+        from bot.classify.llm import LLMClassifier
+        from bot.corrections import few_shots_for
+        from bot.llm_client import make_openai_client
+
+        descriptions = {name: d.description for name, d in rules.departments.items()}
+        llm = LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
+        few_shots = partial(few_shots_for, engine)
+    if few_shots is None:
+        return Cascade(rules, local, llm, local_confident=settings.local_confident)
+    return Cascade(rules, local, llm, few_shots=few_shots, local_confident=settings.local_confident)
+
+
+def make_slack_client(settings: Settings) -> WebClient:
+    """The one WebClient. It has no rate-limit retry handler: the outbox alone waits out 429s."""
+    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
+
+
+def build_services(settings: Settings, *, with_slack: bool, use_llm: bool = True) -> Services:
+    """Everything a command needs. With Slack: checks the token and resolves '#channel' names once."""
+    rules = load_rules(settings.routing_rules)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    cascade = build_cascade(settings, rules, engine, use_llm=use_llm)
+    services = Services(settings=settings, rules=rules, engine=engine, cascade=cascade)
+    if with_slack:
+        settings.require("SLACK_BOT_TOKEN")
+        attach_slack(services, make_slack_client(settings))
+    return services
+
+
+def attach_slack(services: Services, client: WebClient) -> None:
+    """Connect services to Slack: who the bot is, and channel IDs for '#names' in the rules file."""
+    identity = client.auth_test()
+    services.slack = client
+    services.bot_user_id = str(identity.get("user_id") or "")
+    services.bot_id = str(identity.get("bot_id") or "")
+    services.channels = resolve_channel_names(client, list(rule_channels(services.rules).values()))
+    missing = [c for c in rule_channels(services.rules).values() if c not in services.channels]
+    if missing:
+        log.warning("channels not found in Slack (run `python -m bot check`): %s", ", ".join(missing))

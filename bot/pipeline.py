@@ -1,0 +1,237 @@
+"""The mention pipeline: store durably first, then classify, route and enqueue the card."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.cards import CardView, render_card, render_duplicate_reply
+from bot.classify.result import Result
+from bot.clock import utcnow
+from bot.db import session_scope
+from bot.incoming import IncomingMention
+from bot.models import Classification, Delivery, Mention, ProcessedEvent
+from bot.outbox import enqueue
+from bot.routing import Route, decide_route, ping_markup
+from bot.rules import RoutingRules
+from bot.services import Services
+from bot.text import text_hash
+
+log = logging.getLogger(__name__)
+DUPLICATE_WINDOW = timedelta(hours=24)  # copies within this window go to the first card's thread
+CLAIM_HOLD = timedelta(minutes=2)  # a crashed worker's claim expires after this
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    mention_id: int | None
+    duplicate: bool
+
+
+def store_mention(engine: Engine, incoming: IncomingMention, *, event_id: str | None = None) -> StoreOutcome:
+    """Store a mention durably, before Slack is acknowledged; a repeated event or source id is a duplicate."""
+    try:
+        with session_scope(engine) as session:
+            if event_id and session.get(ProcessedEvent, event_id) is not None:
+                return StoreOutcome(None, duplicate=True)
+            if event_id:
+                session.add(ProcessedEvent(event_id=event_id))
+            existing = session.exec(select(Mention.id).where(Mention.source_id == incoming.source_id)).first()
+            if existing is not None:
+                return StoreOutcome(existing, duplicate=True)
+            mention = _new_mention(incoming)
+            session.add(mention)
+            session.flush()
+            return StoreOutcome(mention.id, duplicate=False)
+    except IntegrityError:  # a concurrent retry of the same event or source id won the race
+        return StoreOutcome(None, duplicate=True)
+
+
+def _new_mention(incoming: IncomingMention) -> Mention:
+    return Mention(
+        source_id=incoming.source_id,
+        origin=incoming.origin,
+        source=incoming.source,
+        author=incoming.author,
+        url=incoming.url,
+        lang_hint=incoming.lang_hint,
+        text=incoming.text,
+        text_hash=text_hash(incoming.text),
+        slack_channel=incoming.slack_channel,
+        slack_ts=incoming.slack_ts,
+        created_at=incoming.created_at,
+    )
+
+
+def claim_pending(engine: Engine, limit: int) -> list[int]:
+    """Claim up to `limit` unclassified mentions (SKIP LOCKED on PostgreSQL, so replicas share the work)."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        query = (
+            select(Mention)
+            .where(Mention.status == "pending")
+            .where(or_(col(Mention.claimed_until).is_(None), col(Mention.claimed_until) < now))
+            .order_by(col(Mention.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        mentions = session.exec(query).all()
+        for mention in mentions:
+            mention.claimed_until = now + CLAIM_HOLD
+        return [m.id for m in mentions if m.id is not None]
+
+
+def process_mention(services: Services, mention_id: int) -> Route | None:
+    """Classify one stored mention, record the result, and enqueue what Slack should receive."""
+    with session_scope(services.engine) as session:
+        mention = session.get(Mention, mention_id)
+        if mention is None or mention.status != "pending":
+            return None
+        cached = _cached_result(session, mention)
+    # classification runs outside any transaction: an LLM call may take seconds
+    result = cached or services.cascade.classify(mention.text, source=mention.source, author=mention.author)
+    with session_scope(services.engine) as session:
+        return _record(session, services, mention_id, result)
+
+
+def _cached_result(session: Session, mention: Mention) -> Result | None:
+    """Identical normalised texts are classified once: reuse the latest answer for the same text."""
+    row = session.exec(
+        select(Classification)
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id)
+        .order_by(col(Classification.id).desc())
+        .limit(1)
+    ).first()
+    return (
+        None
+        if row is None
+        else result_from_row(row).as_("cache", reason=f"same text as mention {row.mention_id}")
+    )
+
+
+def result_from_row(row: Classification) -> Result:
+    return Result(
+        department=row.department,
+        confidence=row.confidence,
+        sentiment=row.sentiment,
+        urgency=row.urgency,
+        language=row.language,
+        summary=row.summary,
+        topics=tuple(t for t in row.topics.split(",") if t),
+        classifier=row.classifier,
+        model=row.model,
+        reason=row.reason,
+    )
+
+
+def _record(session: Session, services: Services, mention_id: int, result: Result) -> Route | None:
+    mention = session.get(Mention, mention_id)
+    if mention is None or mention.status != "pending":  # another worker finished it meanwhile
+        return None
+    session.add(_classification_row(mention_id, result))
+    route = decide_route(result, services.rules)
+    mention.status, mention.department, mention.claimed_until = "routed", result.department, None
+    if route.channel is not None:
+        _enqueue_card(session, services, mention, result, route)
+    services.delivery_ready.set()
+    return route
+
+
+def _classification_row(mention_id: int, result: Result) -> Classification:
+    return Classification(
+        mention_id=mention_id,
+        department=result.department,
+        confidence=round(result.confidence, 4),
+        sentiment=result.sentiment,
+        urgency=result.urgency,
+        language=result.language[:10],
+        summary=result.summary[:500],
+        topics=",".join(result.topics)[:300],
+        classifier=result.classifier,
+        model=result.model[:100],
+        reason=result.reason[:500],
+        prompt_tokens=result.prompt_tokens,
+        completion_tokens=result.completion_tokens,
+        latency_ms=result.latency_ms,
+    )
+
+
+def _enqueue_card(
+    session: Session, services: Services, mention: Mention, result: Result, route: Route
+) -> None:
+    assert route.channel is not None and mention.id is not None
+    view = card_view(mention, result, route)
+    first_card = _first_copy_card(session, mention)
+    if first_card is not None:  # a copy of a recent mention: group it in the first card's thread
+        mention.duplicate_of = first_card.mention_id
+        payload = render_duplicate_reply(view)
+        key, kind, channel, parent = f"thread:{mention.id}", "thread", first_card.channel, first_card.id
+    else:
+        payload = render_card(view)
+        key, kind, channel, parent = f"card:{mention.id}", "card", services.channel_id(route.channel), None
+    enqueue(
+        session,
+        dedupe_key=key,
+        kind=kind,
+        channel=channel,
+        payload=payload,
+        mention_id=mention.id,
+        parent_id=parent,
+    )
+
+
+def _first_copy_card(session: Session, mention: Mention) -> Delivery | None:
+    since = mention.received_at - DUPLICATE_WINDOW
+    return session.exec(
+        select(Delivery)
+        .join(Mention, col(Mention.id) == col(Delivery.mention_id))
+        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id, Delivery.kind == "card")
+        .where(col(Mention.received_at) >= since)
+        .order_by(col(Delivery.id))
+        .limit(1)
+    ).first()
+
+
+def card_view(mention: Mention, result: Result, route: Route) -> CardView:
+    assert mention.id is not None
+    return CardView(
+        mention_id=mention.id,
+        text=mention.text,
+        author=mention.author,
+        source=mention.source,
+        url=mention.url,
+        created_at=mention.created_at,
+        department=result.department,
+        confidence=result.confidence,
+        sentiment=result.sentiment,
+        urgency=result.urgency,
+        language=result.language,
+        summary=result.summary,
+        topics=result.topics,
+        classifier=result.classifier,
+        triage=route.triage,
+        reason=route.reason if route.triage else result.reason,
+        state=mention.state,
+        ping=ping_markup(route.ping),
+    )
+
+
+def load_card_view(session: Session, mention_id: int, rules: RoutingRules) -> CardView | None:
+    """Rebuild a mention's card from the database (for updates after a button click)."""
+    mention = session.get(Mention, mention_id)
+    row = session.exec(
+        select(Classification)
+        .where(Classification.mention_id == mention_id)
+        .order_by(col(Classification.id).desc())
+    ).first()
+    if mention is None or row is None:
+        return None
+    result = result_from_row(row)
+    return card_view(mention, result, decide_route(result, rules))

@@ -1,0 +1,73 @@
+"""Channel lookups against the Slack Web API: '#name' resolution and start-up checks (cursor-paginated)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.rules import RoutingRules
+
+
+def iter_channels(client: WebClient) -> Iterator[dict[str, Any]]:
+    """Every public and private channel the bot can see, following cursors."""
+    cursor = None
+    while True:
+        page = client.conversations_list(
+            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+        )
+        yield from page.get("channels") or []
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
+
+
+def resolve_channel_names(client: WebClient, values: list[str]) -> dict[str, str]:
+    """Map each '#name' in `values` to its channel ID; IDs map to themselves; unknown names are left out."""
+    mapping = {v: v for v in values if not v.startswith("#")}
+    wanted = {v.lstrip("#"): v for v in values if v.startswith("#")}
+    if wanted:
+        for channel in iter_channels(client):
+            if channel.get("name") in wanted:
+                mapping[wanted[channel["name"]]] = channel["id"]
+    return mapping
+
+
+def rule_channels(rules: RoutingRules) -> dict[str, str]:
+    """Every channel named in the rules file, keyed by its YAML key."""
+    channels = rules.all_channels()
+    for index, channel in enumerate(rules.watch.channels):
+        channels[f"watch.channels[{index}]"] = channel
+    return channels
+
+
+def check_channels(client: WebClient, rules: RoutingRules) -> list[str]:
+    """Problems with the rules file's channels: missing, or the bot cannot read or post there."""
+    channels = rule_channels(rules)
+    resolved = resolve_channel_names(client, list(channels.values()))
+    problems = []
+    for key, value in channels.items():
+        channel_id = resolved.get(value)
+        if channel_id is None:
+            problems.append(f"{key}: channel {value} not found (or the bot cannot see it)")
+            continue
+        problem = _membership_problem(client, channel_id)
+        if problem:
+            problems.append(f"{key}: {value}: {problem}")
+    return problems
+
+
+def _membership_problem(client: WebClient, channel_id: str) -> str | None:
+    try:
+        info = client.conversations_info(channel=channel_id)["channel"]
+    except SlackApiError as exc:
+        return f"cannot be read ({exc.response.get('error', 'error')})"
+    if info.get("is_archived"):
+        return "is archived"
+    if info.get("is_member"):
+        return None
+    if info.get("is_private"):
+        return "the bot is not a member: /invite the app to this private channel"
+    return None  # public: the bot joins by itself on first post (channels:join)
