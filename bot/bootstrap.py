@@ -31,7 +31,7 @@ def build_cascade(
         from bot.corrections import few_shots_for
         from bot.llm_client import make_openai_client
 
-        descriptions = {name: d.description for name, d in rules.departments.items()}
+        descriptions: dict[str, str] = {name: d.description for name, d in rules.departments.items()}
         llm = LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
         few_shots = partial(few_shots_for, engine)
     if few_shots is None:

@@ -172,13 +172,14 @@ class RoutingRules(_Strict):
 
     _triage = field_validator("triage_channel")(classmethod(lambda cls, v: _check_channel(v)))
 
-    @model_validator(mode="after")
-    def _unique_digest_names(self) -> RoutingRules:
-        names = [d.name for d in self.digests]
+    @field_validator("digests")
+    @classmethod
+    def _unique_digest_names(cls, digests: list[Digest]) -> list[Digest]:
+        names = [d.name for d in digests]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"digest names must be unique: {', '.join(duplicates)}")
-        return self
+        return digests
 
     def is_restricted(self, department: str) -> bool:
         """HR is restricted unless the file says otherwise; other departments only when marked."""
@@ -211,7 +212,7 @@ def load_rules(path: Path) -> RoutingRules:
 
 def _describe(path: Path, error: Any, lines: dict[Any, int]) -> str:
     loc = tuple(error["loc"])
-    key = ".".join(str(part) for part in loc) or "(top level)"
+    key = ".".join(str(part) for part in loc).removesuffix(".[key]") or "(top level)"
     line = line_of(loc, lines)
     where = f"{path}:{line}" if line else str(path)
     message = str(error["msg"]).removeprefix("Value error, ")

@@ -1,0 +1,124 @@
+"""Backfills and measurement: `replay FILE [--dry-run]` and `eval FILE`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.bootstrap import build_cascade, build_services
+from bot.classify.result import Classifier
+from bot.db import make_engine
+from bot.errors import ConfigError, InvalidMention
+from bot.incoming import from_record
+from bot.pipeline import process_mention, store_mention
+from bot.routing import decide_route
+from bot.rules import load_rules
+from bot.settings import Settings
+
+
+def read_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, record) from a JSONL or CSV file; a bad JSON line yields an InvalidMention."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        if path.suffix.lower() == ".csv":
+            for number, row in enumerate(csv.DictReader(handle), start=2):
+                yield number, row
+            return
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    yield number, InvalidMention(f"not JSON: {exc.msg}")
+
+
+def run_replay(settings: Settings, path: Path, *, dry_run: bool) -> int:
+    """Store, classify and route each record (the worker posts the cards); --dry-run stores nothing."""
+    if not path.exists():
+        raise ConfigError([f"{path}: no such file"])
+    records = list(read_records(path))
+    if dry_run:
+        return _dry_run(settings, records)
+    services = build_services(settings, with_slack=False)
+    counts: Counter[str] = Counter()
+    for number, record in tqdm(records, desc="replay", unit="mention", file=sys.stderr):
+        try:
+            outcome = store_mention(services.engine, from_record(_checked(record), origin="replay"))
+        except InvalidMention as exc:
+            counts["invalid"] += 1
+            print(f"{path}:{number}: skipped: {exc}", file=sys.stderr)
+            continue
+        counts["duplicate" if outcome.duplicate else "stored"] += 1
+        if not outcome.duplicate and outcome.mention_id is not None:
+            route = process_mention(services, outcome.mention_id)
+            counts[f"→ {route.channel or 'not posted'}" if route else "→ already processed"] += 1
+    print(", ".join(f"{key}: {value}" for key, value in sorted(counts.items())))
+    print("cards are in the outbox: a running `python -m bot serve` (or worker) posts them.")
+    return 1 if counts["invalid"] and not counts["stored"] else 0
+
+
+def _checked(record: Any) -> Any:
+    if isinstance(record, InvalidMention):
+        raise record
+    return record
+
+
+def _dry_run(settings: Settings, records: list[tuple[int, Any]]) -> int:
+    rules = load_rules(settings.routing_rules)
+    cascade = build_cascade(settings, rules, make_engine(settings.database_url))
+    for number, record in records:
+        try:
+            mention = from_record(_checked(record), origin="replay")
+        except InvalidMention as exc:
+            print(f"line {number}: invalid: {exc}")
+            continue
+        result = cascade.classify(mention.text, source=mention.source, author=mention.author)
+        route = decide_route(result, rules)
+        where = route.channel or "not posted"
+        print(f"line {number}: {result.department} {result.confidence:.2f} ({result.classifier}) → {where}")
+    return 0
+
+
+def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool) -> int:
+    from bot.cli import print_json_last
+    from bot.evaluation import evaluate, format_report, load_labeled, report_json
+
+    examples = load_labeled(path)
+    model = _classifier_for(settings, classifier)
+    report = evaluate(lambda text: model.classify(text), examples)
+    if as_json:
+        print_json_last(report_json(report))
+    else:
+        print(format_report(report))
+    return 0
+
+
+def _classifier_for(settings: Settings, name: str) -> Classifier:
+    if name == "local":
+        from bot.classify.local import load_or_train
+
+        return load_or_train(settings.model_path)
+    if name == "llm":
+        settings.require("OPENAI_API_KEY")
+        from bot.classify.llm import LLMClassifier
+        from bot.llm_client import make_openai_client
+
+        rules = load_rules(settings.routing_rules)
+        descriptions: dict[str, str] = {n: d.description for n, d in rules.departments.items()}
+        return LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
+    rules = load_rules(settings.routing_rules)
+    return _CascadeAdapter(build_cascade(settings, rules, make_engine(settings.database_url)))
+
+
+class _CascadeAdapter:
+    def __init__(self, cascade: Any) -> None:
+        self.cascade = cascade
+
+    def classify(self, text: str, *, few_shots: tuple[Any, ...] = ()) -> Any:
+        return self.cascade.classify(text)
