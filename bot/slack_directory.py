@@ -11,12 +11,12 @@ from slack_sdk.errors import SlackApiError
 from bot.rules import RoutingRules
 
 
-def iter_channels(client: WebClient) -> Iterator[dict[str, Any]]:
+def iter_channels(client: WebClient, page_size: int = 200) -> Iterator[dict[str, Any]]:
     """Every public and private channel the bot can see, following cursors."""
     cursor = None
     while True:
         page = client.conversations_list(
-            types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            types="public_channel,private_channel", exclude_archived=True, limit=page_size, cursor=cursor
         )
         yield from page.get("channels") or []
         cursor = (page.get("response_metadata") or {}).get("next_cursor")
@@ -24,12 +24,12 @@ def iter_channels(client: WebClient) -> Iterator[dict[str, Any]]:
             return
 
 
-def resolve_channel_names(client: WebClient, values: list[str]) -> dict[str, str]:
+def resolve_channel_names(client: WebClient, values: list[str], page_size: int = 200) -> dict[str, str]:
     """Map each '#name' in `values` to its channel ID; IDs map to themselves; unknown names are left out."""
     mapping = {v: v for v in values if not v.startswith("#")}
     wanted = {v.lstrip("#"): v for v in values if v.startswith("#")}
     if wanted:
-        for channel in iter_channels(client):
+        for channel in iter_channels(client, page_size):
             if channel.get("name") in wanted:
                 mapping[wanted[channel["name"]]] = channel["id"]
     return mapping
@@ -63,7 +63,8 @@ def _membership_problem(client: WebClient, channel_id: str) -> str | None:
     try:
         info = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
-        return f"cannot be read ({exc.response.get('error', 'error')})"
+        error = exc.response.get("error", "error")
+        return "not found" if error == "channel_not_found" else f"cannot be read ({error})"
     if info.get("is_archived"):
         return "is archived"
     if info.get("is_member"):
