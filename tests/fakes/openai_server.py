@@ -12,9 +12,10 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.fakes.http import Scripted, ThreadedFake, send_reply
 
 # Keyword rule of the default responder: good enough for tests that need a plausible label.
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -106,17 +107,7 @@ def keyword_responder(request_body: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-@dataclass
-class Scripted:
-    """One queued response."""
-
-    status: int = 200
-    body: dict[str, Any] | str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-class FakeOpenAI:
+class FakeOpenAI(ThreadedFake):
     """Threaded HTTP server on 127.0.0.1, port 0, serving POST /v1/chat/completions."""
 
     def __init__(self, *, delay: float = 0.0) -> None:
@@ -125,8 +116,6 @@ class FakeOpenAI:
         self.delay = delay
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.base_url = ""
 
     def queue(
@@ -141,25 +130,11 @@ class FakeOpenAI:
         with self._lock:
             self._queue.append(Scripted(status, body, dict(headers or {}), delay))
 
-    def start(self) -> FakeOpenAI:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True)
-        self._thread.start()
-        return self
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeOpenAI:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def on_started(self, root: str) -> None:
+        self.base_url = f"{root}/v1"
 
     def bodies(self) -> list[dict[str, Any]]:
         """The parsed JSON bodies of every request, in arrival order."""
@@ -193,22 +168,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self._send(fake._next(body))
 
         def _send(self, reply: Scripted) -> None:
-            if reply.delay:
-                time.sleep(reply.delay)
-            if isinstance(reply.body, str):
-                payload, ctype = reply.body.encode(), "text/html; charset=utf-8"
-            else:
-                payload, ctype = json.dumps(reply.body or {}).encode(), "application/json"
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout tests): nothing left to answer
+            send_reply(self, reply.reply({}))
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
             pass  # keep pytest output clean

@@ -13,9 +13,11 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.http import Scripted, ThreadedFake, send_reply
 
 Answer = dict[str, Any]
 
@@ -39,15 +41,7 @@ class RecordedRequest:
 
 
 @dataclass
-class _Scripted:
-    status: int
-    body: dict[str, Any] | str | None
-    headers: dict[str, str]
-    delay: float
-
-
-@dataclass
-class FakeSlack:
+class FakeSlack(ThreadedFake):
     """The fake workspace: channels, members, posted messages and every request received."""
 
     bot_user_id: str = "UBOT"
@@ -65,10 +59,9 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._scripts: dict[str, deque[_Scripted]] = defaultdict(deque)
+        self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._ts = 1_700_000_000_000_100  # microseconds; every message gets a strictly larger ts
         self._ids = 0
-        self._server: ThreadingHTTPServer | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], Answer]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -87,26 +80,12 @@ class FakeSlack:
         }
 
     # ---- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> FakeSlack:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        self._server.daemon_threads = True
-        root = f"http://127.0.0.1:{self._server.server_address[1]}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
+
+    def on_started(self, root: str) -> None:
         self.base_url = f"{root}/api/"
         self.response_url_base = f"{root}/response"
-        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ---- test helpers ----------------------------------------------------------------------------
     def queue(
@@ -120,7 +99,7 @@ class FakeSlack:
     ) -> None:
         """Script the next answer to `method` (FIFO); the normal behaviour resumes once consumed."""
         with self._lock:
-            self._scripts[method].append(_Scripted(status, body, dict(headers or {}), delay))
+            self._scripts[method].append(Scripted(status, body, dict(headers or {}), delay))
 
     def calls(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -157,7 +136,7 @@ class FakeSlack:
             self.requests.append(RecordedRequest(method, body, headers, time.monotonic(), raw))
             script = self._scripts[method].popleft() if self._scripts.get(method) else None
         if script is not None:
-            return _scripted_answer(script)
+            return _scripted_reply(script)
         if method == "response":
             with self._lock:
                 self.responses.append(body)
@@ -333,18 +312,6 @@ def _json_answer(body: dict[str, Any], status: int = 200) -> tuple[int, dict[str
     return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body).encode()
 
 
-def _scripted_answer(script: _Scripted) -> tuple[int, dict[str, str], bytes]:
-    if script.delay:
-        time.sleep(script.delay)
-    if isinstance(script.body, str):
-        headers = {"Content-Type": "text/html; charset=utf-8", **script.headers}
-        return script.status, headers, script.body.encode()
-    status, headers, raw = _json_answer(
-        script.body if script.body is not None else {"ok": script.status < 400}
-    )
-    return script.status, {**headers, **script.headers}, raw
-
-
 def _parse_body(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
     body: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
     if not raw:
@@ -380,15 +347,13 @@ def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
             if method == "upload" and len(parts) > 1:
                 with fake._lock:
                     fake.uploads[parts[1]] = raw
-            status, out_headers, payload = fake.handle(method, body, headers, raw)
-            self.send_response(status)
-            for key, value in out_headers.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            send_reply(self, fake.handle(method, body, headers, raw))
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep test output quiet
 
     return Handler
+
+
+def _scripted_reply(script: Scripted) -> tuple[int, dict[str, str], bytes]:
+    return script.reply({"ok": script.status < 400})
