@@ -1,0 +1,71 @@
+"""Tests of the /insights queries and rendering; `seed` stores mentions with a classification."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import text as text_sql
+from sqlalchemy.engine import Engine
+
+from bot.text import text_hash
+
+NOW = datetime(2024, 5, 20, 12, 0, 0)
+
+
+def seed(
+    engine: Engine,
+    text: str,
+    department: str,
+    *,
+    age: timedelta = timedelta(hours=1),
+    sentiment: str = "neutral",
+    urgency: str = "normal",
+    topics: str = "",
+    url: str = "",
+    now: datetime | None = None,
+    state: str = "new",
+    slack: tuple[str, str] = ("", ""),
+) -> int:
+    """Store one routed mention received `age` before `now` (default NOW) and return its id."""
+    received = (now or NOW) - age
+    mention = {
+        "source_id": f"test:{text_hash(text)[:16]}:{received.isoformat()}:{department}",
+        "text": text,
+        "text_hash": text_hash(text),
+        "url": url,
+        "received": received,
+        "department": department,
+        "state": state,
+        "channel": slack[0],
+        "ts": slack[1],
+    }
+    # Plain SQL, like the benchmark's bulk insert: the stored format is what the app writes.
+    with engine.begin() as conn:
+        mention_id = conn.execute(
+            text_sql(
+                "INSERT INTO mention (source_id, origin, source, author, url, lang_hint, text, text_hash, "
+                "slack_channel, slack_ts, created_at, received_at, status, department, state, handled_by) "
+                "VALUES (:source_id, 'ingest', 'twitter', '@someone', :url, '', :text, :text_hash, :channel, "
+                ":ts, :received, :received, 'routed', :department, :state, '') RETURNING id"
+            ),
+            mention,
+        ).scalar_one()
+        conn.execute(
+            text_sql(
+                "INSERT INTO classification (mention_id, department, confidence, sentiment, urgency, "
+                "language, summary, topics, classifier, model, reason, prompt_tokens, completion_tokens, "
+                "latency_ms, "
+                "created_at) VALUES (:id, :department, 0.9, :sentiment, :urgency, 'en', :summary, :topics, "
+                "'local', '', '', 0, 0, 0.0, :received)"
+            ),
+            {
+                "id": mention_id,
+                "department": department,
+                "sentiment": sentiment,
+                "urgency": urgency,
+                "summary": f"summary of {text[:30]}",
+                "topics": topics,
+                "received": received,
+            },
+        )
+    return int(mention_id)
