@@ -1,0 +1,136 @@
+"""Benchmark: build a weekly digest (with chart) and run the spike check over 100,000 stored mentions.
+
+Usage: python benchmarks/digest.py [--mentions N] [--days D] [--json]
+Mentions are synthetic (templated sentences, random departments/sentiments/topics) in a temporary
+SQLite file; nothing is read from the network or from the evaluation set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+
+from bot.alerts import check_spikes
+from bot.db import init_db, make_engine
+from bot.digests.chart import render_chart
+from bot.digests.compose import build_digest
+from bot.digests.render import render_digest
+from bot.models import Classification, Mention
+from bot.rules import Alerts, DepartmentConfig, RoutingRules
+from bot.services import Services
+from bot.settings import Settings
+
+DEPTS = ("product", "support", "hr", "sales")
+TOPICS = ("billing", "login", "delivery", "pricing", "feature", "crash", "refund", "hiring", "demo", "ux")
+_VOCABULARY = "order app login refund price demo team crash screen invoice delivery account update fast slow"
+WORDS = _VOCABULARY.split()
+NOW = datetime(2026, 11, 23, 9, 0)
+
+
+def _seed(engine: Any, n: int, days: int, rng: random.Random) -> None:
+    mention, classification = Mention.__table__, Classification.__table__  # type: ignore[attr-defined]
+    batch_m: list[dict[str, Any]] = []
+    batch_c: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        for i in range(1, n + 1):
+            at = NOW - timedelta(seconds=rng.randrange(days * 86400))
+            text = " ".join(rng.choices(WORDS, k=rng.randint(6, 14))).capitalize() + f" (#{i % 3000})."
+            dept = rng.choice(DEPTS)
+            batch_m.append(
+                {
+                    "id": i,
+                    "source_id": f"bench:{i}",
+                    "origin": "ingest",
+                    "text": text,
+                    "url": f"https://x.example/{i}",
+                    "text_hash": hashlib.sha256(text.encode()).hexdigest(),
+                    "created_at": at,
+                    "received_at": at,
+                    "status": "routed",
+                    "department": dept,
+                    "state": "new",
+                }
+            )
+            batch_c.append(
+                {
+                    "mention_id": i,
+                    "department": dept,
+                    "confidence": 0.9,
+                    "language": "en",
+                    "classifier": "local",
+                    "sentiment": rng.choices(("positive", "neutral", "negative"), (3, 5, 2))[0],
+                    "urgency": rng.choices(("low", "normal", "high"), (3, 6, 1))[0],
+                    "topics": ",".join(rng.sample(TOPICS, k=rng.randint(0, 3))),
+                    "created_at": at,
+                }
+            )
+            if len(batch_m) == 10_000 or i == n:
+                conn.execute(insert(mention), batch_m)
+                conn.execute(insert(classification), batch_c)
+                batch_m, batch_c = [], []
+
+
+def _rules() -> RoutingRules:
+    departments = {d: DepartmentConfig(channel=f"#team-{d}") for d in DEPTS}
+    return RoutingRules(departments=departments, triage_channel="#triage", alerts=Alerts())  # type: ignore[arg-type]
+
+
+def _timed(fn: Any, repeat: int) -> tuple[float, Any]:
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mentions", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        init_db(engine)
+        started = time.perf_counter()
+        _seed(engine, args.mentions, args.days, random.Random(7))
+        seed_s = time.perf_counter() - started
+        rules = _rules()
+
+        def weekly() -> tuple[int, int]:
+            data = build_digest(engine, rules, departments=DEPTS, period=timedelta(days=7), now=NOW)
+            return data.total, len(render_chart(data)) + len(str(render_digest(data)))
+
+        digest_s, (in_week, _size) = _timed(weekly, args.repeat)
+        services = Services(settings=Settings(), rules=rules, engine=engine, cascade=None)  # type: ignore[arg-type]
+        spike_s, _spikes = _timed(lambda: check_spikes(services, now=NOW), args.repeat)
+        engine.dispose()
+    result = {
+        "mentions": args.mentions,
+        "in_week": in_week,
+        "seed_s": round(seed_s, 2),
+        "weekly_digest_s": round(digest_s, 3),
+        "spike_check_s": round(spike_s, 3),
+    }
+    print(f"seeded {args.mentions} mentions over {args.days} days in {seed_s:.1f}s", file=sys.stderr)
+    print(f"weekly digest ({in_week} mentions in the week, chart included): {digest_s:.3f}s (aim < 2s)")
+    print(f"spike check per run: {spike_s:.3f}s")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

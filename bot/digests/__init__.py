@@ -1,0 +1,1 @@
+"""Scheduled digests: composition (pure, over stored data), rendering, chart, summary and delivery."""
