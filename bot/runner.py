@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 def start_background(services: Services, runtime: Runtime) -> None:
     """The worker role: classification backlog, outbox and scheduler; SIGHUP reloads the schedule."""
     assert services.slack is not None
+    services.cascade.warm_up()
     start_pipeline_workers(services, SlackSender(services.slack), runtime)
     from bot.scheduler import SchedulerRunner
 

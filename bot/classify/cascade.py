@@ -53,6 +53,10 @@ class Cascade:
             return replace(local, reason=f"{local.reason}; confident enough to skip the LLM")
         return self._ask_llm(text, local)
 
+    def warm_up(self) -> None:
+        """Load (or, on first run, train) the local model now rather than on the first mention."""
+        self.local.classify("warm-up")
+
     def explain(self, text: str, *, source: str = "", author: str = "") -> Result:
         """The same decision as `classify`, for dry runs (`/insights route`, `python -m bot classify`)."""
         return self.classify(text, source=source, author=author)

@@ -244,16 +244,22 @@ class ReloadingLocalClassifier:
         self._path = path
         self._check_every = check_every
         self._lock = threading.Lock()
-        self._model = load_or_train(path)
-        self._mtime = _mtime(path)
+        self._model: LocalClassifier | None = None  # loaded (or trained) on first use
+        self._mtime: int | None = None
         self._checked = time.monotonic()
 
     @property
     def version(self) -> str:
-        return self._model.version
+        return self.model.version
 
     @property
     def model(self) -> LocalClassifier:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = load_or_train(self._path)
+                    self._mtime = _mtime(self._path)
+            return self._model
         self._maybe_reload()
         return self._model
 
