@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from bot.alerts import check_spikes
-from bot.db import init_db, make_engine
+from bot.db import init_db, link_latest_classifications, make_engine
 from bot.digests.chart import render_chart
 from bot.digests.compose import build_digest
 from bot.digests.render import render_digest
@@ -78,6 +78,7 @@ def _seed(engine: Any, n: int, days: int, rng: random.Random) -> None:
                 conn.execute(insert(mention), batch_m)
                 conn.execute(insert(classification), batch_c)
                 batch_m, batch_c = [], []
+        link_latest_classifications(conn)
 
 
 def _rules() -> RoutingRules:

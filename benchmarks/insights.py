@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.clock import utcnow
-from bot.db import init_db, make_engine
+from bot.db import init_db, link_latest_classifications, make_engine
 from bot.insights.search import search_mentions
 from bot.insights.stats import compute_stats
 from bot.insights.top import top_mentions
@@ -107,6 +107,7 @@ def seed(engine: Engine, rows: int, seed_value: int = 7) -> None:
                 ),
                 classes,
             )
+            link_latest_classifications(conn)
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:

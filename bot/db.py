@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -39,6 +39,17 @@ def init_db(engine: Engine) -> None:
     from bot.search_index import ensure_search_index
 
     ensure_search_index(engine)
+
+
+def link_latest_classifications(connection: Connection) -> None:
+    """Point each mention at its newest classification (for data bulk-loaded without the pipeline)."""
+    connection.execute(
+        text(
+            "UPDATE mention SET classification_id = "
+            "(SELECT MAX(c.id) FROM classification c WHERE c.mention_id = mention.id) "
+            "WHERE classification_id IS NULL"
+        )
+    )
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -33,6 +33,8 @@ class Mention(SQLModel, table=True):
     # pending → classified → routed; "failed" only when even the fallback failed
     status: str = Field(default="pending", max_length=20, index=True)
     claimed_until: NaiveDatetime | None = None  # a classification worker holds it until then
+    # the newest Classification row, kept here so reports join by primary key instead of MAX(id)
+    classification_id: int | None = None
     department: str = Field(default="", max_length=20)  # current owner, after corrections
     state: str = Field(default="new", max_length=20)  # new | acknowledged | not_relevant | reassigned
     handled_by: str = Field(default="", max_length=40)

@@ -135,9 +135,12 @@ def _record(session: Session, services: Services, mention_id: int, result: Resul
     mention = session.get(Mention, mention_id)
     if mention is None or mention.status != "pending":  # another worker finished it meanwhile
         return None
-    session.add(_classification_row(mention_id, result))
+    row = _classification_row(mention_id, result)
+    session.add(row)
+    session.flush()
     route = decide_route(result, services.rules)
     mention.status, mention.department, mention.claimed_until = "routed", result.department, None
+    mention.classification_id = row.id
     if route.channel is not None:
         _enqueue_card(session, services, mention, result, route)
     services.delivery_ready.set()

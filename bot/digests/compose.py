@@ -97,18 +97,9 @@ def mention_link(url: str, channel: str, ts: str) -> str:
 
 
 def with_latest_classification(where: Sequence[ColumnElement[bool]]) -> Any:
-    """FROM clause: mentions outer-joined with their newest classification, for mentions matching `where`.
-
-    The newest-per-mention subquery is limited to the same mentions, so its cost follows the period,
-    not the whole history (measured ~2× faster than a correlated MAX(id) per row on SQLite).
-    """
-    latest = (
-        select(C.c.mention_id, func.max(C.c.id).label("cid"))
-        .where(C.c.mention_id.in_(select(M.c.id).where(*where)))
-        .group_by(C.c.mention_id)
-        .subquery("latest")
-    )
-    return M.outerjoin(latest, latest.c.mention_id == M.c.id).outerjoin(C, C.c.id == latest.c.cid)
+    """FROM clause: mentions outer-joined with their newest classification (by the id kept on the mention)."""
+    del where  # kept for callers; the join by primary key needs no pre-filter
+    return M.outerjoin(C, C.c.id == M.c.classification_id)
 
 
 def _in_period(departments: Sequence[str], start: datetime, end: datetime) -> list[ColumnElement[bool]]:

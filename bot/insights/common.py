@@ -12,11 +12,8 @@ from sqlalchemy.sql.elements import TextClause
 
 from bot.clock import to_naive_utc
 
-# The newest classification of each mention (a mention re-classified after an outage has several).
-LATEST_CLASSIFICATION = (
-    "LEFT JOIN classification c ON c.id = "
-    "(SELECT MAX(c2.id) FROM classification c2 WHERE c2.mention_id = m.id)"
-)
+# The newest classification of each mention (the pipeline keeps its id on the mention).
+LATEST_CLASSIFICATION = "LEFT JOIN classification c ON c.id = m.classification_id"
 ROW_COLUMNS = (
     "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
     "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence"

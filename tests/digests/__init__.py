@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
+from bot.db import link_latest_classifications
 from bot.models import Classification, Mention
 
 
@@ -65,3 +66,4 @@ def seed(engine: Engine, rows: list[Row]) -> None:
         for chunk in range(0, len(mentions), 5000):
             conn.execute(insert(mention), mentions[chunk : chunk + 5000])
             conn.execute(insert(classification), classes[chunk : chunk + 5000])
+        link_latest_classifications(conn)

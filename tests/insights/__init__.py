@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Engine
 
+from bot.db import link_latest_classifications
 from bot.text import text_hash
 
 NOW = datetime(2024, 5, 20, 12, 0, 0)
@@ -68,4 +69,5 @@ def seed(
                 "received": received,
             },
         )
+        link_latest_classifications(conn)
     return int(mention_id)
