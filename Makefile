@@ -35,6 +35,9 @@ test: lint typecheck unit
 bench: $(BIN)/.installed-dev
 	$(BIN)/python benchmarks/classify.py
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python -m benchmarks.insights
+	$(BIN)/python -m benchmarks.learning
+	$(BIN)/python benchmarks/digest.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
