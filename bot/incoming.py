@@ -72,21 +72,27 @@ def from_slack_event(event: dict[str, Any], origin: str) -> IncomingMention:
     )
 
 
+def _listed(event: dict[str, Any], key: str) -> list[Any]:
+    """`attachments`/`blocks` as a list; anything else a broken integration sends counts as none."""
+    value = event.get(key)
+    return value if isinstance(value, list) else []
+
+
 def _first_attachment(event: dict[str, Any]) -> dict[str, Any]:
-    attachments = event.get("attachments") or []
+    attachments = _listed(event, "attachments")
     return attachments[0] if attachments and isinstance(attachments[0], dict) else {}
 
 
 def _event_text(event: dict[str, Any]) -> str:
     """Integrations put the text in `text`, attachments (pretext/title/text/fallback) or section blocks."""
     parts = [str(event.get("text") or "")]
-    for attachment in event.get("attachments") or []:
+    for attachment in _listed(event, "attachments"):
         if isinstance(attachment, dict):
             own = [attachment.get(k) for k in ("pretext", "title", "text")]
             found = [str(p) for p in own if p] or [str(attachment.get("fallback") or "")]
             parts.extend(found)
     if not any(p.strip() for p in parts):
-        parts.extend(_block_texts(event.get("blocks") or []))
+        parts.extend(_block_texts(_listed(event, "blocks")))
     return "\n".join(p for p in parts if p.strip())
 
 

@@ -121,7 +121,11 @@ def _parses(body: str, content_type: str) -> bool:
     """Slack sends JSON (events) or a form (commands, and interactivity with a JSON `payload`)."""
     try:
         if content_type.startswith("application/json"):
-            return isinstance(json.loads(body), dict)
+            data = json.loads(body)
+            # an event callback without an event object would crash Bolt's middleware: reject it here
+            return isinstance(data, dict) and (
+                data.get("type") != "event_callback" or isinstance(data.get("event"), dict)
+            )
         form = parse_qs(body, strict_parsing=True)
         if "payload" in form:
             return isinstance(json.loads(form["payload"][0]), dict)
@@ -130,11 +134,17 @@ def _parses(body: str, content_type: str) -> bool:
         return False
 
 
-def serve_http(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> None:
-    """Serve with waitress: a production WSGI server, pure Python, that also caps body size."""
-    import waitress
+def make_server(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> Any:
+    """A waitress server (port 0 picks a free port; see `.effective_port`); call `.run()` to serve."""
+    from waitress.server import create_server
 
-    log.info("listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz)", host, port)
-    waitress.serve(
+    return create_server(
         wsgi, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY, ident="social-router"
     )
+
+
+def serve_http(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> None:
+    """Serve with waitress: a production WSGI server, pure Python, that also caps body size."""
+    server = make_server(wsgi, host=host, port=port, threads=threads)
+    log.info("listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz)", host, port)
+    server.run()

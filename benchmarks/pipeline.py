@@ -1,0 +1,202 @@
+"""Benchmark: the core pipeline end to end (signed HTTP events → SQLite → classify → outbox → fake Slack).
+
+Usage: python benchmarks/pipeline.py [--n N] [--burst B] [--llm-n M] [--cards C] [--json]
+Measures sustained throughput, acknowledgement latency in a burst, the same with a 1 s LLM, and the
+per-channel pacing of the outbox. Everything runs on this machine: the fakes in tests/fakes serve
+Slack and OpenAI on 127.0.0.1; mention texts are synthetic (templated sentences).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
+
+from bot.db import init_db, make_engine, session_scope  # noqa: E402
+from bot.outbox import DeliveryWorker, enqueue, pending_count  # noqa: E402
+from bot.rules import RoutingRules, load_rules  # noqa: E402
+from bot.senders import SlackSender  # noqa: E402
+from tests.conftest import RULES_YAML  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
+from tests.fakes.slack_server import FakeSlack  # noqa: E402
+from tests.harness import Pipeline, message, pipeline, trained_model_path, wait_for  # noqa: E402
+from tests.test_pipeline import llm_cascade  # noqa: E402
+
+SUBJECTS = ["the app", "my order", "your pricing page", "the new release", "support chat", "the invoice"]
+PROBLEMS = [
+    "crashes on start",
+    "is late again",
+    "looks great",
+    "needs a dark mode",
+    "charged me twice",
+    "is confusing",
+    "would be worth a demo",
+    "keeps logging me out",
+]
+
+
+def synthetic_texts(n: int, seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    return [f"{rng.choice(SUBJECTS)} {rng.choice(PROBLEMS)} (ticket {i})" for i in range(n)]
+
+
+def send_events(p: Pipeline, texts: list[str], clients: int, prefix: str) -> list[float]:
+    """Send one message event per text from `clients` threads; return each request's latency in seconds."""
+
+    def one(item: tuple[int, str]) -> float:
+        number, text = item
+        started = time.perf_counter()
+        status, _ = p.event(message(text, f"{prefix}.{number:06d}"))
+        if status != 200:
+            raise RuntimeError(f"event {number} answered {status}")
+        return time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(one, enumerate(texts)))
+
+
+def settle(p: Pipeline, timeout: float) -> float:
+    """Wait until every mention is routed and the outbox is empty; return when the last card arrived."""
+    wait_for(lambda: not p.pending_mentions() and not pending_count(p.services.engine), timeout=timeout)
+    stamps = p.slack.timestamps("chat.postMessage")
+    return max(stamps) if stamps else time.monotonic()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def run_flow(
+    rules: RoutingRules, folder: Path, name: str, n: int, clients: int, **kwargs: Any
+) -> dict[str, Any]:
+    """Events over HTTP with the serve-mode worker threads running; throughput and ack latency."""
+    engine = make_engine(f"sqlite:///{folder}/{abs(hash(name))}.db")
+    init_db(engine)
+    with pipeline(engine, rules, classify_workers=4, **kwargs) as p, p.threaded_workers():
+        started = time.monotonic()
+        latencies = send_events(p, synthetic_texts(n), clients, prefix=str(1_700_000_000 + len(name)))
+        last_card = settle(p, timeout=300)
+        mentions = p.mentions()
+        cards = Counter(c.mention_id for c in p.cards())
+    engine.dispose()
+    assert len(mentions) == n and all(m.status == "routed" for m in mentions)
+    assert max(cards.values(), default=1) == 1, "a mention got two cards"
+    return {
+        "scenario": name,
+        "mentions": n,
+        "cards": sum(cards.values()),
+        "seconds": round(last_card - started, 2),
+        "mentions_per_s": round(n / (last_card - started), 1),
+        "ack_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "ack_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+    }
+
+
+def run_pacing(folder: Path, cards: int, channels: int, min_interval: float) -> dict[str, Any]:
+    """The outbox alone at Slack's pace: `cards` messages over `channels` channels, ≤ 1 per channel per s."""
+    engine = make_engine(f"sqlite:///{folder}/pacing.db")
+    init_db(engine)
+    names = [f"C0PACE{i}" for i in range(channels)]
+    with session_scope(engine) as session:
+        for i in range(cards):
+            enqueue(
+                session,
+                dedupe_key=f"card:{i}",
+                kind="card",
+                channel=names[i % channels],
+                payload={"text": f"card {i}"},
+            )
+    with FakeSlack(channels={n.lower(): n for n in names}) as slack:
+        from slack_sdk import WebClient
+
+        worker = DeliveryWorker(
+            engine, SlackSender(WebClient(token="xoxb-x", base_url=slack.base_url)), min_interval=min_interval
+        )
+        started = time.monotonic()
+        while pending_count(engine):
+            worker.run_once()
+            time.sleep(0.01)
+        elapsed = time.monotonic() - started
+        posted = Counter(str(b["text"]) for b in slack.calls("chat.postMessage"))
+        per_channel = {
+            c: sorted(
+                t
+                for t, b in zip(
+                    slack.timestamps("chat.postMessage"), slack.calls("chat.postMessage"), strict=True
+                )
+                if b["channel"] == c
+            )
+            for c in names
+        }
+    engine.dispose()
+    gaps = [b - a for stamps in per_channel.values() for a, b in zip(stamps, stamps[1:], strict=False)]
+    return {
+        "scenario": f"outbox pacing ({channels} channels, min_interval {min_interval:g}s)",
+        "cards": cards,
+        "posted": sum(posted.values()),
+        "lost": cards - len(posted),
+        "duplicated": sum(v - 1 for v in posted.values() if v > 1),
+        "seconds": round(elapsed, 2),
+        "per_channel_msgs_per_s": round(
+            (cards / channels - 1) / max(1e-9, max(s[-1] - s[0] for s in per_channel.values())), 2
+        ),
+        "min_gap_s": round(min(gaps), 3),
+    }
+
+
+def timed(label: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    print(f"… {label}", file=sys.stderr, flush=True)
+    return fn()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1000, help="events for the throughput run")
+    parser.add_argument("--burst", type=int, default=500, help="events in the acknowledgement burst")
+    parser.add_argument("--llm-n", type=int, default=100, help="events with the 1 s LLM")
+    parser.add_argument("--cards", type=int, default=60, help="cards for the pacing run")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is the point here
+    folder = Path(tempfile.mkdtemp(prefix="sr-bench-"))
+    (folder / "rules.yaml").write_text(RULES_YAML, encoding="utf-8")
+    rules = load_rules(folder / "rules.yaml")
+    trained_model_path()  # train (or load the cached model) before any clock starts
+    results = [timed("throughput", lambda: run_flow(rules, folder, "throughput", args.n, clients=4))]
+    results.append(
+        timed("burst", lambda: run_flow(rules, folder, "burst (16 clients)", args.burst, clients=16))
+    )
+    with FakeOpenAI(delay=1.0) as fake:
+        cascade = llm_cascade(rules, fake, timeout=10.0)
+        results.append(
+            timed(
+                "llm",
+                lambda: run_flow(
+                    rules, folder, "LLM 1 s/call (16 clients)", args.llm_n, clients=16, cascade=cascade
+                ),
+            )
+        )
+    results.append(timed("pacing", lambda: run_pacing(folder, args.cards, channels=5, min_interval=1.0)))
+    if args.json:
+        print(json.dumps(results))
+        return 0
+    for row in results:
+        print(" | ".join(f"{k}: {v}" for k, v in row.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

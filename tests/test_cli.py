@@ -1,0 +1,105 @@
+"""`python -m bot` as a user runs it: classify, check, replay, eval and demo in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RULES_YAML
+from tests.harness import trained_model_path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: tmp database and rules, the shared trained model, no Slack or OpenAI."""
+    (tmp_path / "rules.yaml").write_text(RULES_YAML, encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "INGEST_"))}
+    return {
+        **clean,
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/cli.db",
+        "ROUTING_RULES": str(tmp_path / "rules.yaml"),
+        "LOCAL_MODEL_PATH": str(trained_model_path()),
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def run(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def mentions(tmp_path: Path) -> list[str]:
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        return [row[0] for row in db.execute("SELECT text FROM mention ORDER BY id")]
+
+
+def test_classify_json_prints_one_object_last(env: dict[str, str], tmp_path: Path) -> None:
+    done = run(env, "classify", "Is there a glassdoor page for your team?", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (answer["department"], answer["classifier"], answer["channel"]) == ("hr", "rules", "C0HR")
+
+
+def test_check_names_the_key_and_line_of_a_broken_rules_file(env: dict[str, str], tmp_path: Path) -> None:
+    broken = RULES_YAML.replace("min_confidence: 0.6", "min_confidence: lots")
+    (tmp_path / "rules.yaml").write_text(broken, encoding="utf-8")
+    line = broken.splitlines().index("min_confidence: lots") + 1
+    done = run(env, "check", cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"rules.yaml:{line}: min_confidence" in done.stderr
+
+
+def test_replay_stores_good_lines_and_reports_the_bad_one(env: dict[str, str], tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "glassdoor says we are hiring", "source": "reddit"}),
+        "{this is not json",
+        json.dumps({"id": "b", "text": "Please send me a quote for 10 seats"}),
+    ]
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    dry = run(env, "replay", "in.jsonl", "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "line 1: hr 1.00 (rules) → C0HR" in dry.stdout and "line 2: invalid" in dry.stdout
+    assert not (tmp_path / "cli.db").exists() or mentions(tmp_path) == []
+    done = run(env, "replay", "in.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "in.jsonl:2: skipped: not JSON" in done.stderr
+    assert "stored: 2" in done.stdout and "invalid: 1" in done.stdout
+    assert mentions(tmp_path) == ["glassdoor says we are hiring", "Please send me a quote for 10 seats"]
+
+
+def test_eval_json_reports_macro_f1_accuracy_and_n(env: dict[str, str], tmp_path: Path) -> None:
+    labeled = [
+        {"text": "glassdoor reviews of the interview", "department": "hr"},
+        {"text": "kununu rating for the Munich office", "department": "hr"},
+        {"text": "can you send me a quote for 50 seats", "department": "sales"},
+        {"text": "I need a quote for the enterprise plan", "department": "sales"},
+    ]
+    (tmp_path / "labeled.jsonl").write_text(
+        "\n".join(json.dumps(r) for r in labeled) + "\n", encoding="utf-8"
+    )
+    done = run(env, "eval", "labeled.jsonl", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (report["n"], report["accuracy"]) == (4, 1.0)
+    assert 0.0 < report["macro_f1"] <= 1.0  # averaged over every label, including absent ones
+
+
+def test_demo_runs_the_whole_pipeline_and_prints_a_summary(env: dict[str, str], tmp_path: Path) -> None:
+    shutil.copy(REPO / "routing_rules.yaml", tmp_path / "routing_rules.yaml")
+    env = {**env, "ROUTING_RULES": "routing_rules.yaml"}
+    done = run(env, "demo", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Summary:" in done.stdout and "mentions stored and classified" in done.stdout
+    assert "#team-support" in done.stdout and "[Acknowledge]" in done.stdout
+    assert (tmp_path / ".cache" / "demo.db").exists()
