@@ -25,7 +25,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
 from bot.db import init_db, make_engine, session_scope  # noqa: E402
-from bot.outbox import DeliveryWorker, enqueue, pending_count  # noqa: E402
+from bot.delivery import DeliveryWorker  # noqa: E402
+from bot.outbox import enqueue, pending_count  # noqa: E402
 from bot.rules import RoutingRules, load_rules  # noqa: E402
 from bot.senders import SlackSender  # noqa: E402
 from tests.conftest import RULES_YAML  # noqa: E402

@@ -13,9 +13,9 @@ from sqlmodel import col, select
 
 from bot.bootstrap import build_services
 from bot.db import session_scope
+from bot.delivery import DeliveryWorker
 from bot.incoming import from_record
 from bot.models import Classification, Delivery, Mention
-from bot.outbox import DeliveryWorker
 from bot.pipeline import store_mention
 from bot.senders import TerminalSender
 from bot.services import Services

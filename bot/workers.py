@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from bot.outbox import DeliveryWorker
+from bot.delivery import DeliveryWorker
 from bot.pipeline import claim_pending, process_mention
 from bot.senders import Sender
 from bot.services import Services

@@ -33,8 +33,9 @@ from bot.app import create_app
 from bot.bootstrap import attach_slack, build_cascade
 from bot.classify.cascade import Cascade
 from bot.classify.local import FORMAT, VERSION, load_or_train
+from bot.delivery import DeliveryWorker
 from bot.models import Classification, Delivery, Mention
-from bot.outbox import DeliveryWorker, pending_count
+from bot.outbox import pending_count
 from bot.pipeline import result_from_row
 from bot.routing import decide_route
 from bot.rules import RoutingRules

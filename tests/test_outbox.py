@@ -19,8 +19,9 @@ from sqlmodel import Session, select
 from bot.cards import render_card
 from bot.clock import utcnow
 from bot.db import session_scope
+from bot.delivery import DeliveryWorker
 from bot.models import Delivery
-from bot.outbox import DeliveryWorker, enqueue, find, pending_count
+from bot.outbox import enqueue, find, pending_count
 from bot.senders import SlackSender
 from tests.fakes.slack_server import FakeSlack
 from tests.test_cards import VIEW

@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from bot.cards import render_card
 from bot.clock import utcnow
+from bot.delivery import DeliveryWorker
 from bot.models import Correction, Delivery, Mention
-from bot.outbox import DeliveryWorker
 from bot.pipeline import load_card_view
 from bot.rules import RoutingRules
 from bot.senders import SlackSender
