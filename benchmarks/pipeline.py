@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
 import random
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,15 @@ from bot.senders import SlackSender  # noqa: E402
 from tests.conftest import RULES_YAML  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
-from tests.harness import Pipeline, message, pipeline, trained_model_path, wait_for  # noqa: E402
+from tests.harness import (  # noqa: E402
+    Pipeline,
+    event_body,
+    message,
+    pipeline,
+    sign,
+    trained_model_path,
+    wait_for,
+)
 from tests.test_pipeline import llm_cascade  # noqa: E402
 
 SUBJECTS = ["the app", "my order", "your pricing page", "the new release", "support chat", "the invoice"]
@@ -54,14 +64,23 @@ def synthetic_texts(n: int, seed: int = 7) -> list[str]:
 
 
 def send_events(p: Pipeline, texts: list[str], clients: int, prefix: str) -> list[float]:
-    """Send one message event per text from `clients` threads; return each request's latency in seconds."""
+    """Send one signed message event per text from `clients` threads of a separate process, as Slack's
+    servers would (the load must not compete with the app for its GIL); return each ack's latency in s."""
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as process:
+        return process.submit(_load, p.root, texts, clients, prefix).result()
 
+
+def _load(root: str, texts: list[str], clients: int, prefix: str) -> list[float]:
     def one(item: tuple[int, str]) -> float:
         number, text = item
+        body = event_body(message(text, f"{prefix}.{number:06d}"))
+        headers = {"Content-Type": "application/json", **sign(body)}
+        request = urllib.request.Request(root + "/slack/events", data=body, headers=headers)
         started = time.perf_counter()
-        status, _ = p.event(message(text, f"{prefix}.{number:06d}"))
-        if status != 200:
-            raise RuntimeError(f"event {number} answered {status}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            if response.status != 200:
+                raise RuntimeError(f"event {number} answered {response.status}")
         return time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=clients) as pool:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, SQLModel, create_engine
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -16,7 +17,16 @@ import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so web and worker threads can share it."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # One connection, handed out in turn: threads queue on the pool instead of on SQLite's
+        # sleeping busy handler, which turned write contention into 0.5-1 s acknowledgement tails.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import or_
 from sqlalchemy.engine import Engine
@@ -26,6 +28,7 @@ from bot.text import text_hash
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = timedelta(hours=24)  # copies within this window go to the first card's thread
 CLAIM_HOLD = timedelta(minutes=2)  # a crashed worker's claim expires after this
+Mapper = Callable[[Callable[[Mention], Result | Exception], Iterable[Mention]], Iterator[Result | Exception]]
 
 
 @dataclass(frozen=True)
@@ -89,15 +92,58 @@ def claim_pending(engine: Engine, limit: int) -> list[int]:
 
 def process_mention(services: Services, mention_id: int) -> Route | None:
     """Classify one stored mention, record the result, and enqueue what Slack should receive."""
+    return process_batch(services, [mention_id]).get(mention_id)
+
+
+def process_batch(
+    services: Services, mention_ids: Sequence[int], *, mapper: Mapper = map
+) -> dict[int, Route | None]:
+    """Classify and record a batch: one read, the classifications (outside any transaction, since an LLM
+    call may take seconds; `mapper` may run them in parallel), then one write for the whole batch.
+
+    Identical normalised texts are classified once, whether stored earlier or within this batch. A
+    classification that raises leaves its mention pending; the claim expires and it is retried later.
+    """
+    mentions, results = _load_pending(services.engine, mention_ids)
+    firsts: dict[str, Mention] = {}
+    for mention in mentions:
+        if mention.id not in results:
+            firsts.setdefault(mention.text_hash, mention)
+    answers = dict(zip(firsts, mapper(partial(_classify_safely, services), firsts.values()), strict=True))
+    for mention in mentions:
+        first, answer = firsts.get(mention.text_hash), answers.get(mention.text_hash)
+        if mention.id in results or first is None or not isinstance(answer, Result):
+            continue
+        same = first is mention
+        results[_id(mention)] = (
+            answer if same else answer.as_("cache", reason=f"same text as mention {first.id}")
+        )
     with session_scope(services.engine) as session:
-        mention = session.get(Mention, mention_id)
-        if mention is None or mention.status != "pending":
-            return None
-        cached = _cached_result(session, mention)
-    # classification runs outside any transaction: an LLM call may take seconds
-    result = cached or services.cascade.classify(mention.text, source=mention.source, author=mention.author)
-    with session_scope(services.engine) as session:
-        return _record(session, services, mention_id, result)
+        return {
+            mention_id: _record(session, services, mention_id, result)
+            for mention_id, result in results.items()
+        }
+
+
+def _load_pending(engine: Engine, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
+    with session_scope(engine) as session:
+        query = select(Mention).where(col(Mention.id).in_(list(mention_ids)), Mention.status == "pending")
+        mentions = list(session.exec(query.order_by(col(Mention.id))).all())
+        cached = {_id(m): r for m in mentions if (r := _cached_result(session, m)) is not None}
+    return mentions, cached
+
+
+def _classify_safely(services: Services, mention: Mention) -> Result | Exception:
+    try:
+        return services.cascade.classify(mention.text, source=mention.source, author=mention.author)
+    except Exception as exc:  # one bad mention must not sink its batch
+        log.exception("classifying mention %s failed; it stays pending and is retried", mention.id)
+        return exc
+
+
+def _id(mention: Mention) -> int:
+    assert mention.id is not None
+    return mention.id
 
 
 def _cached_result(session: Session, mention: Mention) -> Result | None:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.delivery import DeliveryWorker
-from bot.pipeline import claim_pending, process_mention
+from bot.pipeline import claim_pending, process_batch
 from bot.senders import Sender
 from bot.services import Services
 
@@ -25,23 +25,15 @@ class ClassificationWorker:
 
     def run_once(self) -> int:
         """Process one batch; return how many mentions were taken."""
-        ids = claim_pending(self.services.engine, limit=self.threads * 8)
-        for mention_id, error in zip(ids, self._pool.map(self._safe_process, ids), strict=True):
-            if error is not None:
-                log.error(
-                    "mention %s could not be processed (will retry after its claim expires): %s",
-                    mention_id,
-                    error,
-                )
+        # with an LLM each classification may take a second: smaller batches get cards out sooner
+        per_thread = 2 if self.services.cascade.llm is not None else 16
+        ids = claim_pending(self.services.engine, limit=self.threads * per_thread)
+        if ids:
+            try:
+                process_batch(self.services, ids, mapper=self._pool.map)
+            except Exception:  # e.g. the database went away: the claims expire and the batch is retried
+                log.exception("a batch of %d mentions failed; it will be retried", len(ids))
         return len(ids)
-
-    def _safe_process(self, mention_id: int) -> Exception | None:
-        try:
-            process_mention(self.services, mention_id)
-        except Exception as exc:  # one bad mention must not stop the others
-            log.exception("processing mention %s failed", mention_id)
-            return exc
-        return None
 
     def run_forever(self, stop: threading.Event, poll: float = 1.0) -> None:
         wake = self.services.work_ready
