@@ -1,12 +1,8 @@
-"""The durable outbox table: enqueue Slack messages in the caller's transaction (bot.delivery sends them).
+"""The durable outbox table: Slack messages enqueued in the caller's transaction; bot.delivery sends them.
 
-A row is claimed (claimed_until) in one atomic UPDATE whose sub-select uses FOR UPDATE SKIP LOCKED on
-PostgreSQL, so any number of workers share the table without sending anything twice; a crashed worker's
-claims expire and the rows are delivered by whoever runs next. Results are committed row by row right
-after each send, which keeps the window in which a crash could cause a duplicate to a single message.
-
-Row kinds: anything but "update" is posted with chat.postMessage (as a thread reply when parent_id is
-set, once the parent is sent); "update" edits the parent's message (or payload["ts"]) with chat.update.
+One row per message, unique per `dedupe_key` (e.g. "card:42"), so a mention processed twice still
+produces one card. Writing the row in the same transaction as the classification is what makes the
+delivery durable: if that commit happened, the card will be sent.
 """
 
 from __future__ import annotations
@@ -21,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.clock import utcnow
 from bot.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -44,36 +39,26 @@ def enqueue(
     Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL (a SAVEPOINT elsewhere), so
     two writers enqueueing the same key never fail the caller's transaction.
     """
-    values: dict[str, Any] = {
-        "dedupe_key": dedupe_key,
-        "kind": kind,
-        "channel": channel,
-        "mention_id": mention_id,
-        "parent_id": parent_id,
-        "payload": json.dumps(payload, ensure_ascii=False),
-    }
-    name = session.get_bind().dialect.name
-    if name in ("sqlite", "postgresql"):
-        insert = sqlite.insert if name == "sqlite" else postgresql.insert
-        now = utcnow()
-        statement = (
-            insert(D)
-            .values(
-                **values,
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-                last_error="",
-                message_ts="",
-                posted_channel="",
-            )
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(D.c.id)
-        )
-        new_id = session.execute(statement).scalar_one_or_none()
-        return None if new_id is None else session.get(Delivery, new_id)
-    return _enqueue_savepoint(session, Delivery(**values))
+    row = Delivery(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        mention_id=mention_id,
+        parent_id=parent_id,
+        payload=json.dumps(payload, ensure_ascii=False),
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        return _enqueue_savepoint(session, row)
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    statement = (
+        insert(D)
+        .values(**row.model_dump(exclude={"id"}))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(D.c.id)
+    )
+    new_id = session.execute(statement).scalar_one_or_none()
+    return None if new_id is None else session.get(Delivery, new_id)
 
 
 def _enqueue_savepoint(session: Session, row: Delivery) -> Delivery | None:
