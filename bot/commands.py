@@ -66,13 +66,12 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
 def check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.bootstrap import make_slack_client
     from bot.rules import load_rules
-    from bot.slack_directory import check_channels
+    from bot.slack_directory import check_channels, describe_loc
+    from bot.yamlpos import line_of, load_with_lines
 
     rules = load_rules(settings.routing_rules)  # raises ConfigError listing every problem
-    print(
-        f"{settings.routing_rules}: OK ({len(rules.departments)} departments, {len(rules.rules)} rules, "
-        f"{len(rules.digests)} digests)"
-    )
+    counts = f"{len(rules.departments)} departments, {len(rules.rules)} rules, {len(rules.digests)} digests"
+    print(f"{settings.routing_rules}: OK ({counts})")
     llm = f"LLM {settings.openai_model} with local fallback"
     print(f"classifier: {llm if settings.llm_enabled else 'local'}")
     if not settings.slack_bot_token:
@@ -82,8 +81,10 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     identity = client.auth_test()
     print(f"Slack: connected as {identity.get('user')} in {identity.get('team')}")
     problems = check_channels(client, rules)
-    for problem in problems:
-        print(f"  problem: {problem}", file=sys.stderr)
+    _, lines = load_with_lines(settings.routing_rules)
+    for loc, problem in problems:
+        where = f"{settings.routing_rules}:{line_of(loc, lines)}"
+        print(f"{where}: {describe_loc(loc)}: {problem}", file=sys.stderr)
     print("channels: OK" if not problems else f"channels: {len(problems)} problem(s)")
     return 1 if problems else 0
 

@@ -9,6 +9,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.rules import RoutingRules
+from bot.yamlpos import Loc
+
+NOT_FOUND = "not found (or the bot cannot see it)"
 
 
 def iter_channels(client: WebClient, page_size: int = 200) -> Iterator[dict[str, Any]]:
@@ -35,28 +38,39 @@ def resolve_channel_names(client: WebClient, values: list[str], page_size: int =
     return mapping
 
 
-def rule_channels(rules: RoutingRules) -> dict[str, str]:
-    """Every channel named in the rules file, keyed by its YAML key."""
-    channels = rules.all_channels()
-    for index, channel in enumerate(rules.watch.channels):
-        channels[f"watch.channels[{index}]"] = channel
+def rule_channels(rules: RoutingRules) -> dict[Loc, str]:
+    """Every channel named in the rules file, keyed by its YAML location (for errors with a line)."""
+    channels: dict[Loc, str] = {("watch", "channels", i): c for i, c in enumerate(rules.watch.channels)}
+    for name, department in rules.departments.items():
+        channels[("departments", name, "channel")] = department.channel
+    channels[("triage_channel",)] = rules.triage_channel
+    for i, digest in enumerate(rules.digests):
+        for j, recipient in enumerate(digest.recipients):
+            if recipient.startswith(("#", "C", "G")):  # users (U…) get a DM instead
+                channels[("digests", i, "recipients", j)] = recipient
     return channels
 
 
-def check_channels(client: WebClient, rules: RoutingRules) -> list[str]:
+def check_channels(client: WebClient, rules: RoutingRules) -> list[tuple[Loc, str]]:
     """Problems with the rules file's channels: missing, or the bot cannot read or post there."""
     channels = rule_channels(rules)
     resolved = resolve_channel_names(client, list(channels.values()))
     problems = []
-    for key, value in channels.items():
+    for loc, value in channels.items():
         channel_id = resolved.get(value)
-        if channel_id is None:
-            problems.append(f"{key}: channel {value} not found (or the bot cannot see it)")
-            continue
-        problem = _membership_problem(client, channel_id)
+        problem = (
+            "not found (or the bot cannot see it)"
+            if channel_id is None
+            else _membership_problem(client, channel_id)
+        )
         if problem:
-            problems.append(f"{key}: {value}: {problem}")
+            problems.append((loc, f"{value}: {problem}"))
     return problems
+
+
+def describe_loc(loc: Loc) -> str:
+    """('digests', 0, 'recipients', 1) → 'digests[0].recipients[1]'."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
 def _membership_problem(client: WebClient, channel_id: str) -> str | None:
@@ -64,7 +78,7 @@ def _membership_problem(client: WebClient, channel_id: str) -> str | None:
         info = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
         error = exc.response.get("error", "error")
-        return "not found" if error == "channel_not_found" else f"cannot be read ({error})"
+        return NOT_FOUND if error == "channel_not_found" else f"cannot be read ({error})"
     if info.get("is_archived"):
         return "is archived"
     if info.get("is_member"):

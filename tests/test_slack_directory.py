@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.rules import RoutingRules
-from bot.slack_directory import check_channels, resolve_channel_names
+from bot.slack_directory import check_channels, describe_loc, resolve_channel_names
 from tests.fakes.slack_server import FakeSlack
 
 
@@ -38,7 +38,7 @@ def test_check_names_missing_and_unreachable_channels(slack: FakeSlack, rules: R
     del slack.channels[next(name for name, cid in slack.channels.items() if cid == "C0SALES")]
     slack.private.add("C0HR")
     slack.outside.add("C0HR")
-    problems = check_channels(_client(slack), rules)
-    assert any(p == "departments.sales.channel: C0SALES: not found" for p in problems)
-    assert any(p.startswith("departments.hr.channel: C0HR: the bot is not a member") for p in problems)
+    problems = {describe_loc(loc): text for loc, text in check_channels(_client(slack), rules)}
+    assert problems["departments.sales.channel"] == "C0SALES: not found (or the bot cannot see it)"
+    assert problems["departments.hr.channel"].startswith("C0HR: the bot is not a member")
     assert len(problems) == 2
