@@ -6,9 +6,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, SQLModel, create_engine
 
 import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -60,6 +62,12 @@ def link_latest_classifications(connection: Connection) -> None:
             "WHERE classification_id IS NULL"
         )
     )
+
+
+def insert_ignoring_duplicates(dialect: str, table: Table, values: dict[str, Any], key: str) -> Insert:
+    """INSERT … ON CONFLICT (key) DO NOTHING: race-safe dedupe on SQLite and PostgreSQL alike."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
 
 
 def is_postgres(engine: Engine) -> bool:

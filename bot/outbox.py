@@ -12,11 +12,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.db import insert_ignoring_duplicates
 from bot.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,8 @@ def enqueue(
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         return _enqueue_savepoint(session, row)
-    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    statement = (
-        insert(D)
-        .values(**row.model_dump(exclude={"id"}))
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(D.c.id)
-    )
+    values = row.model_dump(exclude={"id"})
+    statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
     new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else session.get(Delivery, new_id)
 

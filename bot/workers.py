@@ -26,7 +26,7 @@ class ClassificationWorker:
     def run_once(self) -> int:
         """Process one batch; return how many mentions were taken."""
         # with an LLM each classification may take a second: smaller batches get cards out sooner
-        per_thread = 2 if self.services.cascade.llm is not None else 16
+        per_thread = 2 if self.services.cascade.llm is not None else 4
         ids = claim_pending(self.services.engine, limit=self.threads * per_thread)
         if ids:
             try:
