@@ -101,7 +101,7 @@ def hourly_counts(
     where = [or_(*intervals), M.c.department.in_(list(rules.departments))]
     stmt = (
         select(M.c.department, topics, hour, func.count())
-        .select_from(with_latest_classification(where))
+        .select_from(with_latest_classification())
         .where(*where)
         .group_by(M.c.department, topics, hour)
     )
@@ -163,7 +163,7 @@ def _examples(engine: Engine, spike: Spike) -> list[tuple[str, str]]:
     ]
     stmt = (
         select(M.c.text, M.c.url, M.c.slack_channel, M.c.slack_ts, func.coalesce(C.c.topics, ""))
-        .select_from(with_latest_classification(where))
+        .select_from(with_latest_classification())
         .where(*where)
         .order_by(M.c.received_at.desc())
         .limit(200)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
@@ -16,6 +17,9 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack_directory import resolve_channel_names, rule_channels
 
+if TYPE_CHECKING:
+    from bot.classify.llm import LLMClassifier
+
 log = logging.getLogger(__name__)
 
 
@@ -24,19 +28,23 @@ def build_cascade(
 ) -> Cascade:
     """The classification cascade; the LLM joins only when an API key is configured."""
     local = ReloadingLocalClassifier(settings.model_path)
-    llm = None
-    few_shots = None
-    if use_llm and settings.llm_enabled:
-        from bot.classify.llm import LLMClassifier
-        from bot.corrections import few_shots_for
-        from bot.llm_client import make_openai_client
+    if not (use_llm and settings.llm_enabled):
+        return Cascade(rules, local, local_confident=settings.local_confident)
+    from bot.corrections import few_shots_for
 
-        descriptions: dict[str, str] = {name: d.description for name, d in rules.departments.items()}
-        llm = LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
-        few_shots = partial(few_shots_for, engine)
-    if few_shots is None:
-        return Cascade(rules, local, llm, local_confident=settings.local_confident)
+    few_shots = partial(few_shots_for, engine)
+    llm = build_llm(settings, rules)
     return Cascade(rules, local, llm, few_shots=few_shots, local_confident=settings.local_confident)
+
+
+def build_llm(settings: Settings, rules: RoutingRules) -> LLMClassifier:
+    """The LLM classifier, told each department's `description` from the rules file."""
+    # imported here so that the openai SDK loads only when an LLM is configured
+    from bot.classify.llm import LLMClassifier
+    from bot.llm_client import make_openai_client
+
+    descriptions: dict[str, str] = {name: d.description for name, d in rules.departments.items()}
+    return LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
 
 
 def make_slack_client(settings: Settings) -> WebClient:
@@ -63,7 +71,8 @@ def attach_slack(services: Services, client: WebClient) -> None:
     services.slack = client
     services.bot_user_id = str(identity.get("user_id") or "")
     services.bot_id = str(identity.get("bot_id") or "")
-    services.channels = resolve_channel_names(client, list(rule_channels(services.rules).values()))
-    missing = [c for c in rule_channels(services.rules).values() if c not in services.channels]
+    wanted = list(rule_channels(services.rules).values())
+    services.channels = resolve_channel_names(client, wanted)
+    missing = [c for c in wanted if c not in services.channels]
     if missing:
         log.warning("channels not found in Slack (run `python -m bot check`): %s", ", ".join(missing))

@@ -81,7 +81,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     identity = client.auth_test()
     print(f"Slack: connected as {identity.get('user')} in {identity.get('team')}")
     problems = check_channels(client, rules)
-    _, lines = load_with_lines(settings.routing_rules)
+    lines = load_with_lines(settings.routing_rules)[1] if problems else {}
     for loc, problem in problems:
         where = f"{settings.routing_rules}:{line_of(loc, lines)}"
         print(f"{where}: {describe_loc(loc)}: {problem}", file=sys.stderr)

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.db import insert_ignoring_duplicates
@@ -48,21 +47,10 @@ def enqueue(
         payload=json.dumps(payload, ensure_ascii=False),
     )
     dialect = session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        return _enqueue_savepoint(session, row)
     values = row.model_dump(exclude={"id"})
     statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
     new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else session.get(Delivery, new_id)
-
-
-def _enqueue_savepoint(session: Session, row: Delivery) -> Delivery | None:
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        return None
-    return row
 
 
 def find(session: Session, dedupe_key: str) -> Delivery | None:

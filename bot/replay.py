@@ -6,14 +6,14 @@ import csv
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from bot.bootstrap import build_cascade, build_services
-from bot.classify.result import Classifier
+from bot.bootstrap import build_cascade, build_llm, build_services
+from bot.classify.result import Result
 from bot.db import make_engine
 from bot.errors import ConfigError, InvalidMention
 from bot.incoming import from_record
@@ -90,8 +90,7 @@ def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool) 
     from bot.evaluation import evaluate, format_report, load_labeled, report_json
 
     examples = load_labeled(path)
-    model = _classifier_for(settings, classifier)
-    report = evaluate(lambda text: model.classify(text), examples)
+    report = evaluate(_predictor(settings, classifier), examples)
     if as_json:
         print_json_last(report_json(report))
     else:
@@ -99,26 +98,14 @@ def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool) 
     return 0
 
 
-def _classifier_for(settings: Settings, name: str) -> Classifier:
+def _predictor(settings: Settings, name: str) -> Callable[[str], Result]:
+    """The classify function `eval` measures: the local model, the LLM alone, or the whole cascade."""
     if name == "local":
         from bot.classify.local import load_or_train
 
-        return load_or_train(settings.model_path)
+        return load_or_train(settings.model_path).classify
     if name == "llm":
         settings.require("OPENAI_API_KEY")
-        from bot.classify.llm import LLMClassifier
-        from bot.llm_client import make_openai_client
-
-        rules = load_rules(settings.routing_rules)
-        descriptions: dict[str, str] = {n: d.description for n, d in rules.departments.items()}
-        return LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
+        return build_llm(settings, load_rules(settings.routing_rules)).classify
     rules = load_rules(settings.routing_rules)
-    return _CascadeAdapter(build_cascade(settings, rules, make_engine(settings.database_url)))
-
-
-class _CascadeAdapter:
-    def __init__(self, cascade: Any) -> None:
-        self.cascade = cascade
-
-    def classify(self, text: str, *, few_shots: tuple[Any, ...] = ()) -> Any:
-        return self.cascade.classify(text)
+    return build_cascade(settings, rules, make_engine(settings.database_url)).classify

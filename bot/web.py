@@ -6,6 +6,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,9 +21,6 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # 1 MB: larger bodies get 413 before they are read
 StartResponse = Callable[..., Any]
 Answer = tuple[int, dict[str, str], bytes]
-_REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found"}
-_REASONS |= {405: "Method Not Allowed", 413: "Payload Too Large", 500: "Internal Server Error"}
-_REASONS |= {503: "Service Unavailable"}
 
 
 def _json(status: int, body: dict[str, Any]) -> Answer:
@@ -47,7 +45,7 @@ class WebApp:
             )
             status, headers, body = _json(500, {"error": "internal error"})
         start_response(
-            f"{status} {_REASONS.get(status, '')}", [*headers.items(), ("Content-Length", str(len(body)))]
+            f"{status} {HTTPStatus(status).phrase}", [*headers.items(), ("Content-Length", str(len(body)))]
         )
         return [body]
 

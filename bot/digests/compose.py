@@ -96,9 +96,8 @@ def mention_link(url: str, channel: str, ts: str) -> str:
     return ""
 
 
-def with_latest_classification(where: Sequence[ColumnElement[bool]]) -> Any:
+def with_latest_classification() -> Any:
     """FROM clause: mentions outer-joined with their newest classification (by the id kept on the mention)."""
-    del where  # kept for callers; the join by primary key needs no pre-filter
     return M.outerjoin(C, C.c.id == M.c.classification_id)
 
 
@@ -107,7 +106,7 @@ def _in_period(departments: Sequence[str], start: datetime, end: datetime) -> li
 
 
 def _joined(stmt: Select[Any], where: Sequence[ColumnElement[bool]]) -> Select[Any]:
-    return stmt.select_from(with_latest_classification(where)).where(*where)
+    return stmt.select_from(with_latest_classification()).where(*where)
 
 
 def build_digest(
