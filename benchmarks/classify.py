@@ -20,8 +20,8 @@ from pathlib import Path  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot.classify.evaluation import CONFIDENT, evaluate, format_report, load_labeled  # noqa: E402
 from bot.classify.local import LocalClassifier, seed_examples  # noqa: E402
-from bot.evaluation import CONFIDENT, evaluate, format_report, load_labeled  # noqa: E402
 
 DEV = REPO.parent / "shared/data/dev.jsonl"
 SAMPLE = [

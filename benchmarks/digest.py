@@ -20,15 +20,15 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bot.alerts import check_spikes
-from bot.db import init_db, link_latest_classifications, make_engine
-from bot.digests.chart import render_chart
-from bot.digests.compose import build_digest
-from bot.digests.render import render_digest
-from bot.models import Classification, Mention
-from bot.rules import Alerts, DepartmentConfig, RoutingRules
-from bot.services import Services
-from bot.settings import Settings
+from bot.context import Services
+from bot.domain.rules import Alerts, DepartmentConfig, RoutingRules
+from bot.domain.settings import Settings
+from bot.reports.alerts import check_spikes
+from bot.reports.digests.chart import render_chart
+from bot.reports.digests.compose import build_digest
+from bot.reports.digests.render import render_digest
+from bot.store.engine import init_db, link_latest_classifications, make_engine
+from bot.store.models import Classification, Mention
 
 DEPTS = ("product", "support", "hr", "sales")
 TOPICS = ("billing", "login", "delivery", "pricing", "feature", "crash", "refund", "hiring", "demo", "ux")
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             return data.total, len(render_chart(data)) + len(str(render_digest(data)))
 
         digest_s, (in_week, _size) = _timed(weekly, args.repeat)
-        services = Services(settings=Settings(), rules=rules, engine=engine, cascade=None)  # type: ignore[arg-type]
+        services = Services.create(Settings(), rules, engine, None)  # type: ignore[arg-type]
         spike_s, _spikes = _timed(lambda: check_spikes(services, now=NOW), args.repeat)
         engine.dispose()
     result = {

@@ -19,11 +19,11 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.clock import utcnow
-from bot.db import init_db, link_latest_classifications, make_engine
-from bot.insights.search import search_mentions
-from bot.insights.stats import compute_stats
-from bot.insights.top import top_mentions
+from bot.domain.clock import utcnow
+from bot.reports.insights.search import search_mentions
+from bot.reports.insights.stats import compute_stats
+from bot.reports.insights.top import top_mentions
+from bot.store.engine import init_db, link_latest_classifications, make_engine
 
 DEPTS = ("product", "support", "hr", "sales", "none")
 WORDS = (

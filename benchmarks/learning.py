@@ -15,8 +15,8 @@ import json
 import random
 from pathlib import Path
 
+from bot.classify.evaluation import LabeledExample, evaluate, load_labeled
 from bot.classify.local import LocalClassifier
-from bot.evaluation import LabeledExample, evaluate, load_labeled
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared/data/dev.jsonl"
 

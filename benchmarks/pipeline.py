@@ -26,11 +26,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
-from bot.db import init_db, make_engine, session_scope  # noqa: E402
-from bot.delivery import DeliveryWorker  # noqa: E402
-from bot.outbox import enqueue, pending_count  # noqa: E402
-from bot.rules import RoutingRules, load_rules  # noqa: E402
-from bot.senders import SlackSender  # noqa: E402
+from bot.delivery.senders import SlackSender  # noqa: E402
+from bot.delivery.worker import DeliveryWorker  # noqa: E402
+from bot.domain.rules import RoutingRules, load_rules  # noqa: E402
+from bot.store.engine import init_db, make_engine, session_scope  # noqa: E402
+from bot.store.outbox import enqueue, pending_count  # noqa: E402
 from tests.conftest import RULES_YAML  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402

@@ -1,10 +1,16 @@
-"""Slack listeners, grouped by kind; each module exposes register(app, services)."""
+"""Slack listeners, grouped by kind: `create_app` builds the Bolt app and `register_listeners` is the one
+place that knows every listener module (each exposes `register(app, services)`)."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
 
-from bot.services import Services
+from slack_bolt import App, BoltResponse
+
+from bot.context import Services
+
+log = logging.getLogger(__name__)
 
 
 def register_listeners(app: App, services: Services) -> None:
@@ -13,3 +19,38 @@ def register_listeners(app: App, services: Services) -> None:
 
     for module in (events, commands, actions, home):
         module.register(app, services)
+
+
+def create_app(services: Services) -> App:
+    """Build the Bolt app. No module-level app or client: everything comes from `services`.
+
+    `process_before_response=True` makes each listener finish before Slack gets its answer. That
+    is what lets the event listener store the mention before the acknowledgement; every listener
+    therefore does only fast work inline and hands slow work to lazy listeners or the workers.
+    """
+    if services.slack is None:
+        raise ValueError("create_app needs a Slack WebClient in services.slack")
+    secret = services.settings.slack_signing_secret
+    app = App(
+        client=services.slack,
+        signing_secret=secret or "",
+        request_verification_enabled=bool(secret),
+        token_verification_enabled=False,
+        process_before_response=True,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    app.error(_handle_error)
+    register_listeners(app, services)
+    return app
+
+
+def _handle_error(error: Exception, body: dict[str, Any], respond: Any = None) -> BoltResponse | None:
+    """One global error handler: the user sees a short kind message, the log sees the detail."""
+    log.error("listener failed for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
+    if respond is not None and body.get("response_url"):
+        try:
+            respond(text="Sorry, something went wrong on our side. Please try again.")
+        except Exception:  # the user-facing apology is best effort
+            log.warning("could not tell the user about the error")
+    return None

@@ -10,8 +10,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot import actions
-from bot.services import Services
+from bot.context import Services
+from bot.pipeline import actions
 
 log = logging.getLogger(__name__)
 _BLOCK = re.compile(r"^actions:(\d+)$")

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.insights import dispatch, render
-from bot.insights.parse import UsageError
-from bot.services import Services
-from bot.visibility import Visibility
+from bot.context import Services
+from bot.reports.insights import dispatch, render
+from bot.reports.insights.parse import UsageError
+from bot.reports.visibility import Visibility
 
 log = logging.getLogger(__name__)
 

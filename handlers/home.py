@@ -9,10 +9,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import utcnow
-from bot.home import build_home, render_home
-from bot.services import Services
-from bot.visibility import Visibility
+from bot.context import Services
+from bot.domain.clock import utcnow
+from bot.reports.home import build_home, render_home
+from bot.reports.visibility import Visibility
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import Engine, make_url
 
-from bot.db import init_db, make_engine
-from bot.rules import RoutingRules, load_rules
+from bot.domain.rules import RoutingRules, load_rules
+from bot.store.engine import init_db, make_engine
 
 # Channel IDs match tests/fakes/slack_server.py (FakeSlack): C0SOCIAL is watched, C0HR is restricted.
 RULES_YAML = """\

@@ -29,21 +29,22 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.app import create_app
-from bot.bootstrap import attach_slack, build_cascade
+from bot.app.bootstrap import build_cascade, connect_slack
+from bot.app.runtime import Runtime, start_pipeline_workers
+from bot.app.web import WebApp, make_server
 from bot.classify.cascade import Cascade
 from bot.classify.local import FORMAT, VERSION, load_or_train
-from bot.delivery import DeliveryWorker
-from bot.models import Classification, Delivery, Mention
-from bot.outbox import pending_count
-from bot.pipeline import result_from_row
-from bot.routing import decide_route
-from bot.rules import RoutingRules
-from bot.senders import SlackSender
-from bot.services import Services
-from bot.settings import Settings
-from bot.web import WebApp, make_server
-from bot.workers import ClassificationWorker, Runtime, start_pipeline_workers
+from bot.context import Services
+from bot.delivery.senders import SlackSender
+from bot.delivery.worker import DeliveryWorker
+from bot.domain.routing import decide_route
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from bot.pipeline.process import result_from_row
+from bot.pipeline.worker import ClassificationWorker
+from bot.store.models import Classification, Delivery, Mention
+from bot.store.outbox import pending_count
+from handlers import create_app
 from tests.fakes.slack_server import FakeSlack
 from tests.handlers import SECRET, wait_for
 
@@ -268,13 +269,13 @@ def pipeline(
     fake = slack or FakeSlack().start()
     try:
         config = test_settings(fake, **settings)
-        services = Services(
-            settings=config,
-            rules=rules,
-            engine=engine,
-            cascade=cascade or build_cascade(config, rules, engine, use_llm=False),
+        services = connect_slack(  # who the bot is, as at start-up
+            config,
+            rules,
+            engine,
+            cascade or build_cascade(config, rules, engine, use_llm=False),
+            WebClient(token="xoxb-test", base_url=fake.base_url),
         )
-        attach_slack(services, WebClient(token="xoxb-test", base_url=fake.base_url))  # who the bot is
         server = make_server(WebApp(services, create_app(services)), host="127.0.0.1", port=0)
         threading.Thread(target=server.run, daemon=True).start()
         running = Pipeline(services, fake, f"http://127.0.0.1:{server.effective_port}")

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.alerts import check_spikes, detect_spikes
-from bot.models import AlertRecord
-from bot.rules import Alerts, RoutingRules
-from bot.scheduler import SchedulerRunner
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.scheduler import SchedulerRunner
+from bot.context import Services
+from bot.domain.rules import Alerts, RoutingRules
+from bot.domain.settings import Settings
+from bot.reports.alerts import check_spikes, detect_spikes
+from bot.store.models import AlertRecord
 from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
 
@@ -101,11 +101,11 @@ def services(engine: Engine, rules: RoutingRules, fake: FakeSlack) -> Services:
         for i in range(8)
     ]
     seed(engine, rows)
-    return Services(
-        settings=Settings(),
-        rules=rules,
-        engine=engine,
-        cascade=None,  # type: ignore[arg-type]
+    return Services.create(
+        Settings(),
+        rules,
+        engine,
+        None,  # type: ignore[arg-type]
         slack=WebClient(token="xoxb-test", base_url=fake.base_url),
     )
 

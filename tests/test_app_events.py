@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bot.rules import RoutingRules
+from bot.domain.rules import RoutingRules
 from tests.harness import Pipeline, event_body, message, pipeline
 
 CAREERS = "Honest glassdoor review: the interview loop took two months"  # rules → hr

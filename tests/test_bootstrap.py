@@ -6,13 +6,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.bootstrap import build_cascade
-from bot.corrections import record_correction
-from bot.db import session_scope
-from bot.models import Mention
-from bot.rules import RoutingRules
-from bot.settings import Settings
-from bot.text import text_hash
+from bot.app.bootstrap import build_cascade
+from bot.classify.corrections import record_correction
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from bot.domain.text import text_hash
+from bot.store.engine import session_scope
+from bot.store.models import Mention
 from tests.fakes.openai_server import FakeOpenAI, classification_body
 from tests.harness import trained_model_path
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.cards import CardView, render_card, render_duplicate_reply
-from bot.text import ZERO_WIDTH
+from bot.domain.text import ZERO_WIDTH
+from bot.slack.cards import CardView, render_card, render_duplicate_reply
 
 VIEW = CardView(
     mention_id=42,

@@ -10,14 +10,15 @@ from sqlmodel import Session, col, select
 
 from bot.classify.cascade import Cascade
 from bot.classify.llm import LLMClassifier
+from bot.classify.llm_client import make_openai_client
 from bot.classify.local import ReloadingLocalClassifier
-from bot.incoming import from_record
-from bot.llm_client import make_openai_client
-from bot.models import Classification, Delivery, Mention
-from bot.pipeline import process_mention, store_mention
-from bot.rules import RoutingRules
-from bot.services import Services
-from bot.settings import Settings
+from bot.context import Services
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from bot.intake.incoming import from_record
+from bot.pipeline.process import process_mention
+from bot.store.mentions import store_mention
+from bot.store.models import Classification, Delivery, Mention
 from tests.fakes.openai_server import FakeOpenAI
 from tests.harness import trained_model_path
 
@@ -85,7 +86,7 @@ def test_an_llm_failure_falls_back_to_the_local_answer(
 def test_identical_normalised_texts_are_classified_once(
     engine: Engine, rules: RoutingRules, local: ReloadingLocalClassifier, fake: FakeOpenAI
 ) -> None:
-    services = Services(Settings(), rules, engine, cascade(rules, local, fake, 1.01))
+    services = Services.create(Settings(), rules, engine, cascade(rules, local, fake, 1.01))
     texts = [CRASH, "RT @someone: the app   CRASHES whenever I upload a photo https://t.example/x"]
     ids = [store_mention(engine, from_record({"id": n, "text": t})).mention_id for n, t in enumerate(texts)]
     for mention_id in ids:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
-from bot.corrections import (
+from bot.classify.corrections import (
     correction_examples,
     corrections_of,
     few_shot_provider,
     few_shots_for,
     record_correction,
 )
-from bot.db import session_scope
-from bot.models import Mention
+from bot.store.engine import session_scope
+from bot.store.models import Mention
 from tests.insights import seed
 
 

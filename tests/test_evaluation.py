@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify.result import Result
-from bot.errors import InvalidMention
-from bot.evaluation import LabeledExample, evaluate, format_report, load_labeled, report_json
+from bot.classify.evaluation import LabeledExample, evaluate, format_report, load_labeled, report_json
+from bot.domain.errors import InvalidMention
+from bot.domain.result import Result
 
 # text → (predicted department, confidence). Gold labels below.
 PREDICTIONS = {

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.errors import InvalidMention
-from bot.incoming import from_record, from_slack_event, skip_reason
+from bot.domain.errors import InvalidMention
+from bot.intake.incoming import from_record, from_slack_event, skip_reason
 
 
 def event(**extra: Any) -> dict[str, Any]:

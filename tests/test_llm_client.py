@@ -12,9 +12,9 @@ import openai
 import pytest
 from openai import OpenAI
 
-from bot.errors import ClassifierUnavailable
-from bot.llm_client import call_with_retries, chat_text, make_openai_client, retry_after_seconds
-from bot.settings import Settings
+from bot.classify.llm_client import call_with_retries, chat_text, make_openai_client, retry_after_seconds
+from bot.domain.errors import ClassifierUnavailable
+from bot.domain.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, completion_body
 
 SECRET_KEY = "sk-test-SECRET-0123456789"

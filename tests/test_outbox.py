@@ -16,13 +16,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.cards import render_card
-from bot.clock import utcnow
-from bot.db import session_scope
-from bot.delivery import DeliveryWorker
-from bot.models import Delivery
-from bot.outbox import enqueue, find, pending_count
-from bot.senders import SlackSender
+from bot.delivery.senders import SlackSender
+from bot.delivery.worker import DeliveryWorker
+from bot.domain.clock import utcnow
+from bot.slack.cards import render_card
+from bot.store.engine import session_scope
+from bot.store.models import Delivery
+from bot.store.outbox import enqueue, find, pending_count
 from tests.fakes.slack_server import FakeSlack
 from tests.test_cards import VIEW
 

@@ -11,10 +11,10 @@ from sqlalchemy.engine import Engine
 
 from bot.classify.cascade import Cascade
 from bot.classify.llm import LLMClassifier
+from bot.classify.llm_client import make_openai_client
 from bot.classify.local import ReloadingLocalClassifier
-from bot.llm_client import make_openai_client
-from bot.rules import RoutingRules
-from bot.settings import Settings
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
 from tests.fakes.openai_server import FakeOpenAI, completion_body, mention_of
 from tests.fakes.slack_server import FakeSlack
 from tests.harness import message, pipeline, trained_model_path, wait_for

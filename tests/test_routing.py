@@ -1,4 +1,4 @@
-"""Tests for bot.routing: department channel, triage below min_confidence, 'none', escalation pings."""
+"""Tests for bot.domain.routing: department channel, triage below min_confidence, 'none', escalation pings."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from bot.classify.result import Result
-from bot.routing import Route, decide_route, ping_markup
-from bot.rules import RoutingRules
+from bot.domain.result import Result
+from bot.domain.routing import Route, decide_route, ping_markup
+from bot.domain.rules import RoutingRules
 
 
 def make_rules(**support: Any) -> RoutingRules:

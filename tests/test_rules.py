@@ -1,4 +1,4 @@
-"""Tests for bot.rules: the shipped files validate, and every kind of mistake names its key and line."""
+"""Tests for bot.domain.rules: shipped files validate, and every kind of mistake names its key and line."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.rules import RoutingRules, load_rules, parse_duration
+from bot.domain.errors import ConfigError
+from bot.domain.rules import RoutingRules, load_rules, parse_duration
 from tests.conftest import RULES_YAML
 
 REPO_RULES = Path(__file__).resolve().parents[1] / "routing_rules.yaml"

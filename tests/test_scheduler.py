@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -13,12 +14,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.db import init_db, make_engine
-from bot.models import DigestRun
-from bot.rules import Alerts, Digest, RoutingRules
-from bot.scheduler import SchedulerRunner, claim_slot, latest_slot, missed_slots
-from bot.services import Services
-from bot.settings import Settings
+from bot.app.scheduler import SchedulerRunner, claim_slot, latest_slot, missed_slots
+from bot.context import Services
+from bot.domain.rules import Alerts, Digest, RoutingRules
+from bot.domain.settings import Settings
+from bot.store.engine import init_db, make_engine
+from bot.store.models import DigestRun
 from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
 
@@ -44,14 +45,20 @@ def fake() -> Iterator[FakeSlack]:
 def _runner(db: Path, rules: RoutingRules, fake: FakeSlack, clock: Clock) -> SchedulerRunner:
     engine = make_engine(f"sqlite:///{db}")
     init_db(engine)
-    services = Services(
-        settings=Settings(),
-        rules=rules.model_copy(update={"digests": [DAILY]}),
-        engine=engine,
-        cascade=None,  # type: ignore[arg-type]
+    services = Services.create(
+        Settings(),
+        rules.model_copy(update={"digests": [DAILY]}),
+        engine,
+        None,  # type: ignore[arg-type]
         slack=WebClient(token="xoxb-test", base_url=fake.base_url),
     )
     return SchedulerRunner(services, clock=clock)
+
+
+def swap_rules(runner: SchedulerRunner, rules: RoutingRules) -> None:
+    """What a reload does to the shared context before it re-syncs the jobs."""
+    config = runner.services.config
+    config.swap(dataclasses.replace(config.current, rules=rules))
 
 
 def _runs(engine: Engine) -> list[tuple[datetime, str, bool]]:
@@ -137,8 +144,9 @@ def test_reload_replaces_jobs_by_stable_id(tmp_path: Path, rules: RoutingRules, 
         new_rules = rules.model_copy(
             update={"digests": [changed, weekly], "alerts": Alerts(check_every="10m")}
         )
+        swap_rules(runner, new_rules)
         for _ in range(2):  # reloading twice (SIGHUP twice) must not duplicate anything
-            runner.reload(new_rules)
+            runner.reload()
         ids = sorted(j.id for j in runner.scheduler.get_jobs() if j.id.startswith(("digest:", "alerts:")))
         assert ids == ["alerts:spike", "digest:daily", "digest:weekly"]
         assert (
@@ -147,7 +155,8 @@ def test_reload_replaces_jobs_by_stable_id(tmp_path: Path, rules: RoutingRules, 
         )
         assert runner.scheduler.get_job("alerts:spike").trigger.interval == timedelta(minutes=10)
 
-        runner.reload(rules.model_copy(update={"digests": [], "alerts": None}))
+        swap_rules(runner, rules.model_copy(update={"digests": [], "alerts": None}))
+        runner.reload()
         assert [j.id for j in runner.scheduler.get_jobs() if j.id.startswith(("digest:", "alerts:"))] == []
     finally:
         runner.shutdown()

@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.db import init_db, make_engine
-from bot.insights.search import search_mentions
-from bot.search_index import ensure_search_index, pg_tsquery, sqlite_match
+from bot.reports.insights.search import search_mentions
+from bot.store.engine import init_db, make_engine
+from bot.store.search_index import ensure_search_index, pg_tsquery, sqlite_match
 from tests.insights import seed
 
 

@@ -9,8 +9,14 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.cards import render_card
-from bot.senders import PermanentSendError, RateLimited, SlackSender, TerminalSender, TransientSendError
+from bot.delivery.senders import (
+    PermanentSendError,
+    RateLimited,
+    SlackSender,
+    TerminalSender,
+    TransientSendError,
+)
+from bot.slack.cards import render_card
 from tests.fakes.slack_server import FakeSlack
 from tests.test_cards import VIEW
 

@@ -1,4 +1,4 @@
-"""Tests for bot.settings: defaults, empty values, validation messages, secrets kept out of repr."""
+"""Tests for bot.domain.settings: defaults, empty values, validation messages, secrets kept out of repr."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import DEFAULT_DATABASE_URL, DEFAULT_OPENAI_MODEL, DEFAULT_SLACK_API_URL, Settings
+from bot.domain.errors import ConfigError
+from bot.domain.settings import DEFAULT_DATABASE_URL, DEFAULT_OPENAI_MODEL, DEFAULT_SLACK_API_URL, Settings
 
 SECRETS = {
     "SLACK_BOT_TOKEN": "xoxb-secret-bot-token",

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.rules import RoutingRules
-from bot.slack_directory import check_channels, describe_loc, resolve_channel_names
+from bot.domain.rules import RoutingRules
+from bot.slack.directory import check_channels, describe_loc, resolve_channel_names
 from tests.fakes.slack_server import FakeSlack
 
 

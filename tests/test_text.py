@@ -1,4 +1,4 @@
-"""Tests for bot.text: Slack markup to plain text, escaping for cards, normalisation for dedupe."""
+"""Tests for bot.domain.text: Slack markup to plain text, escaping for cards, normalisation for dedupe."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.text import (
+from bot.domain.text import (
     MAX_MENTION_CHARS,
     ZERO_WIDTH,
     clean_plain,

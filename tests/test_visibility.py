@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.rules import RoutingRules
-from bot.visibility import Visibility
+from bot.domain.rules import RoutingRules
+from bot.reports.visibility import Visibility
 from tests.fakes.slack_server import FakeSlack
 
 

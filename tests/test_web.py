@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 
-from bot.rules import RoutingRules
+from bot.domain.rules import RoutingRules
 from tests.harness import Pipeline, event_body, message, pipeline, sign
 
 EVENT = event_body(message("glassdoor: still serving after bad input", "1700000020.000100"), event_id="EvOK")

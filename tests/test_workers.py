@@ -7,15 +7,16 @@ import threading
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.app.runtime import Runtime
 from bot.classify.cascade import Cascade
-from bot.classify.result import Few, Result
-from bot.incoming import from_record
-from bot.models import Delivery, Mention
-from bot.pipeline import store_mention
-from bot.rules import RoutingRules
-from bot.services import Services
-from bot.settings import Settings
-from bot.workers import ClassificationWorker, Runtime
+from bot.context import Services
+from bot.domain.result import Few, Result
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from bot.intake.incoming import from_record
+from bot.pipeline.worker import ClassificationWorker
+from bot.store.mentions import store_mention
+from bot.store.models import Delivery, Mention
 
 
 class BrokenOnBoom:
@@ -28,7 +29,7 @@ class BrokenOnBoom:
 
 
 def test_a_failing_mention_does_not_stop_the_others(engine: Engine, rules: RoutingRules) -> None:
-    services = Services(Settings(), rules, engine, Cascade(rules, BrokenOnBoom()))
+    services = Services.create(Settings(), rules, engine, Cascade(rules, BrokenOnBoom()))
     for number, text in enumerate(["my order is late", "boom", "refund please"]):
         store_mention(engine, from_record({"id": number, "text": text}))
     worker = ClassificationWorker(services, threads=2)

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.classify.overrides import describe, first_match
-from bot.classify.result import Classifier, Few, Result
-from bot.errors import ClassifierUnavailable
-from bot.rules import RoutingRules
+from bot.domain.errors import ClassifierUnavailable
+from bot.domain.result import Classifier, Few, Result
+from bot.domain.rules import RoutingRules
 
 log = logging.getLogger(__name__)
 FewShots = Callable[[str], tuple[Few, ...]]
@@ -56,10 +56,6 @@ class Cascade:
     def warm_up(self) -> None:
         """Load (or, on first run, train) the local model now rather than on the first mention."""
         self.local.classify("warm-up")
-
-    def explain(self, text: str, *, source: str = "", author: str = "") -> Result:
-        """The same decision as `classify`, for dry runs (`/insights route`, `python -m bot classify`)."""
-        return self.classify(text, source=source, author=author)
 
     def _override(self, text: str, source: str, author: str, local: Result) -> Result | None:
         rule = first_match(self.rules.rules, text, source, author)

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot.text import truncate
+from bot.domain.text import truncate
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|info|ly)/\S*")
 _HANDLE = re.compile(r"@\w+")

@@ -9,6 +9,7 @@ ClassifierUnavailable, which makes the cascade fall back to the local model.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -20,10 +21,10 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
-from bot.classify.result import Few, Result
-from bot.errors import ClassifierUnavailable
-from bot.llm_client import call_with_retries
-from bot.rules import DEPARTMENTS, LABELS
+from bot.classify.llm_client import call_with_retries
+from bot.domain.errors import ClassifierUnavailable
+from bot.domain.result import Few, Result
+from bot.domain.rules import DEPARTMENTS, LABELS
 
 SENTIMENTS = ("positive", "neutral", "negative")
 URGENCIES = ("low", "normal", "high")
@@ -139,6 +140,12 @@ class LLMClassifier:
         self.system = system_prompt(descriptions)
         self.max_input_chars = max_input_chars
         self.attempts = attempts
+
+    def with_descriptions(self, descriptions: Mapping[str, str]) -> LLMClassifier:
+        """The same client and model, told a reloaded rules file's department descriptions."""
+        other = copy.copy(self)
+        other.system = system_prompt(descriptions)
+        return other
 
     def classify(self, text: str, *, few_shots: tuple[Few, ...] = ()) -> Result:
         started = time.perf_counter()

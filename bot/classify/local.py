@@ -28,8 +28,8 @@ from sklearn.pipeline import FeatureUnion
 
 from bot.classify.features import LinearScorer, build_vectorizer, one_line_summary, softmax
 from bot.classify.lexicon import topics_for, urgency_for
-from bot.classify.result import Few, Result
-from bot.rules import LABELS
+from bot.domain.result import Few, Result
+from bot.domain.rules import LABELS
 
 log = logging.getLogger(__name__)
 

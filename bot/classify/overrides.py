@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.rules import OverrideRule
+from bot.domain.rules import OverrideRule
 
 
 @lru_cache(maxsize=256)

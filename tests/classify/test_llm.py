@@ -10,8 +10,8 @@ import pytest
 from openai import OpenAI
 
 from bot.classify.llm import LLMClassifier
-from bot.classify.result import Few
-from bot.errors import ClassifierUnavailable
+from bot.domain.errors import ClassifierUnavailable
+from bot.domain.result import Few
 from tests.fakes.openai_server import FakeOpenAI, classification_body, completion_body
 
 DESCRIPTIONS = {

@@ -15,7 +15,7 @@ from bot.classify.local import (
     seed_examples,
     seed_hash,
 )
-from bot.rules import LABELS
+from bot.domain.rules import LABELS
 
 # Clear, hand-written examples (not seeds) per language and department. Every seed language must
 # appear here: a new seeds/xx.jsonl without examples fails `test_every_seed_language_is_tested`.

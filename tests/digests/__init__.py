@@ -9,8 +9,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
-from bot.db import link_latest_classifications
-from bot.models import Classification, Mention
+from bot.store.engine import link_latest_classifications
+from bot.store.models import Classification, Mention
 
 
 @dataclass(frozen=True)

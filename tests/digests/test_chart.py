@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 from datetime import date, datetime
 
-from bot.digests.chart import CHART_HEIGHT_PX, CHART_WIDTH_PX, render_chart
-from bot.digests.compose import DailyCount, DepartmentTotal, DigestData
+from bot.reports.digests.chart import CHART_HEIGHT_PX, CHART_WIDTH_PX, render_chart
+from bot.reports.digests.model import DailyCount, DepartmentTotal, DigestData
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from bot.digests.compose import build_digest
-from bot.digests.render import digest_as_text, render_digest
-from bot.digests.summary import extractive_summary, with_llm_summary
-from bot.rules import RoutingRules
-from bot.settings import Settings
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from bot.reports.digests.compose import build_digest
+from bot.reports.digests.render import digest_as_text, render_digest
+from bot.reports.digests.summary import extractive_summary, with_llm_summary
 from tests.digests import Row, seed
 from tests.fakes.openai_server import FakeOpenAI, completion_body
 

@@ -12,11 +12,11 @@ import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.digests.send import run_digest_command, send_digest
-from bot.errors import DeliveryError
-from bot.rules import Digest, RoutingRules
-from bot.services import Services
-from bot.settings import Settings
+from bot.context import Services
+from bot.domain.errors import DeliveryError
+from bot.domain.rules import Digest, RoutingRules
+from bot.domain.settings import Settings
+from bot.reports.digests.send import run_digest_command, send_digest
 from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
 
@@ -32,11 +32,11 @@ def fake() -> Iterator[FakeSlack]:
 
 def _services(engine: Engine, rules: RoutingRules, fake: FakeSlack, recipients: list[str]) -> Services:
     digest = Digest(name="weekly", recipients=recipients, cron="0 9 * * mon", timezone="Europe/Oslo")
-    return Services(
-        settings=Settings(),
-        rules=rules.model_copy(update={"digests": [digest]}),
-        engine=engine,
-        cascade=None,  # type: ignore[arg-type]
+    return Services.create(
+        Settings(),
+        rules.model_copy(update={"digests": [digest]}),
+        engine,
+        None,  # type: ignore[arg-type]
         slack=WebClient(token="xoxb-test", base_url=fake.base_url),
     )
 

@@ -19,13 +19,13 @@ import waitress
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
-from bot.app import create_app
+from bot.app.web import WebApp
 from bot.classify.cascade import Cascade
-from bot.classify.result import Few, Result
-from bot.rules import RoutingRules
-from bot.services import Services
-from bot.settings import Settings
-from bot.web import WebApp
+from bot.context import Services
+from bot.domain.result import Few, Result
+from bot.domain.rules import RoutingRules
+from bot.domain.settings import Settings
+from handlers import create_app
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -119,11 +119,11 @@ def running_app(
             slack_api_url=slack.base_url,
             **(llm or {}),  # type: ignore[arg-type]
         )
-        services = Services(
-            settings=settings,
-            rules=rules,
-            engine=engine,
-            cascade=Cascade(rules, KeywordClassifier()),
+        services = Services.create(
+            settings,
+            rules,
+            engine,
+            Cascade(rules, KeywordClassifier()),
             slack=WebClient(token="xoxb-test", base_url=slack.base_url),
             bot_user_id="UBOT",
         )

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.cards import render_card
-from bot.clock import utcnow
-from bot.delivery import DeliveryWorker
-from bot.models import Correction, Delivery, Mention
-from bot.pipeline import load_card_view
-from bot.rules import RoutingRules
-from bot.senders import SlackSender
+from bot.delivery.senders import SlackSender
+from bot.delivery.worker import DeliveryWorker
+from bot.domain.clock import utcnow
+from bot.domain.rules import RoutingRules
+from bot.pipeline.process import load_card_view
+from bot.slack.cards import render_card
+from bot.store.models import Correction, Delivery, Mention
 from tests.handlers import Harness, running_app, wait_for
 from tests.insights import seed
 

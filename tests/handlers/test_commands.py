@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.clock import utcnow
-from bot.rules import RoutingRules
+from bot.domain.clock import utcnow
+from bot.domain.rules import RoutingRules
 from tests.fakes.openai_server import FakeOpenAI, completion_body
 from tests.handlers import Harness, running_app, wait_for
 from tests.insights import seed

@@ -6,10 +6,10 @@ import json
 
 from sqlalchemy.engine import Engine
 
-from bot.clock import utcnow
-from bot.db import session_scope
-from bot.outbox import enqueue
-from bot.rules import RoutingRules
+from bot.domain.clock import utcnow
+from bot.domain.rules import RoutingRules
+from bot.store.engine import session_scope
+from bot.store.outbox import enqueue
 from tests.handlers import running_app, wait_for
 from tests.insights import seed
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import text as text_sql
 from sqlalchemy.engine import Engine
 
-from bot.db import link_latest_classifications
-from bot.text import text_hash
+from bot.domain.text import text_hash
+from bot.store.engine import link_latest_classifications
 
 NOW = datetime(2024, 5, 20, 12, 0, 0)
 

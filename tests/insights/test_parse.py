@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.insights.parse import Command, UsageError, parse_command
+from bot.reports.insights.parse import Command, UsageError, parse_command
 
 DEPTS = ("product", "support", "hr", "sales")
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.insights.search import search_mentions
-from bot.insights.stats import compute_stats
-from bot.insights.top import recent_urgent, top_mentions
+from bot.reports.insights.search import search_mentions
+from bot.reports.insights.stats import compute_stats
+from bot.reports.insights.top import recent_urgent, top_mentions
 from tests.insights import NOW, seed
 
 DEPTS = ("product", "support", "hr", "sales")

@@ -1,0 +1,167 @@
+"""The one LLM client and the one retry policy every LLM call goes through.
+
+The SDK's own retries are switched off (`max_retries=0`) so that tenacity alone decides what is retried
+and how long to wait: two retry layers would multiply attempts and ignore each other's waits.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import openai
+from openai import OpenAI
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from bot.domain.errors import ClassifierUnavailable
+from bot.domain.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# 408 and 409 are transient on OpenAI's side (request timeout, lock contention), like 429 and 5xx.
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+INITIAL_WAIT = 0.5
+
+
+@dataclass(frozen=True)
+class ChatAnswer:
+    """A plain-text completion with what it cost."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    latency_ms: float
+
+
+def make_openai_client(settings: Settings) -> OpenAI:
+    """The OpenAI client for these settings; retries are owned by `call_with_retries`."""
+    if not settings.openai_api_key:
+        raise ClassifierUnavailable("the LLM is disabled: OPENAI_API_KEY is not set")
+    return OpenAI(
+        api_key=settings.openai_api_key,
+        base_url=settings.openai_base_url,
+        timeout=settings.openai_timeout,
+        max_retries=0,
+    )
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Transient failures only: a 400/401/403/404/422 will fail the same way every time."""
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code >= 500 or exc.status_code in RETRYABLE_STATUS
+    return False
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The wait the server asked for (retry-after-ms, Retry-After seconds or HTTP date), if any."""
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    headers = exc.response.headers
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        try:
+            seconds = float(raw) / divisor
+        except ValueError:
+            continue
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
+    raw_date = headers.get("retry-after")
+    if not raw_date:
+        return None
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(raw_date).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+class _Wait:
+    """Honour Retry-After (capped), otherwise exponential backoff with jitter."""
+
+    def __init__(self, max_wait: float) -> None:
+        self.max_wait = max_wait
+        self.backoff = wait_exponential_jitter(initial=INITIAL_WAIT, max=max_wait, jitter=INITIAL_WAIT)
+
+    def __call__(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        asked = retry_after_seconds(exc) if exc else None
+        if asked is not None:
+            return min(asked, self.max_wait)
+        return float(self.backoff(state))
+
+
+def describe(exc: BaseException) -> str:
+    """A short, secret-free reason. The SDK's messages can echo the key (401), so they are never used."""
+    if isinstance(exc, openai.APITimeoutError):
+        return "request timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not connect to the LLM server"
+    if isinstance(exc, openai.APIStatusError):
+        return f"HTTP {exc.status_code} ({type(exc).__name__})"
+    return type(exc).__name__
+
+
+def _log_retry(state: RetryCallState) -> None:
+    exc = state.outcome.exception() if state.outcome else None
+    wait = state.next_action.sleep if state.next_action else 0.0
+    log.warning(
+        "LLM call failed (%s); retry %d in %.1fs", describe(exc) if exc else "?", state.attempt_number, wait
+    )
+
+
+def call_with_retries(fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0) -> T:
+    """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable."""
+    retrying = Retrying(
+        stop=stop_after_attempt(max(1, attempts)),
+        wait=_Wait(max_wait),
+        retry=retry_if_exception(is_retryable),
+        before_sleep=_log_retry,
+        reraise=True,
+    )
+    tried = 0
+
+    def attempt() -> T:
+        nonlocal tried
+        tried += 1
+        return fn()
+
+    try:
+        return retrying(attempt)
+    except openai.OpenAIError as exc:
+        suffix = f" after {tried} attempts" if is_retryable(exc) and tried > 1 else ""
+        raise ClassifierUnavailable(f"LLM unavailable: {describe(exc)}{suffix}") from None
+
+
+def chat_text(
+    client: OpenAI, model: str, *, system: str, user: str, max_tokens: int = 400, attempts: int = 3
+) -> ChatAnswer:
+    """A plain-text completion (insights answers, digest summaries) under the same retry policy."""
+    started = time.perf_counter()
+    response = call_with_retries(
+        lambda: client.chat.completions.create(
+            model=model,
+            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
+            temperature=0,
+            max_completion_tokens=max_tokens,
+        ),
+        attempts=attempts,
+    )
+    latency_ms = (time.perf_counter() - started) * 1000
+    text = (response.choices[0].message.content or "").strip() if response.choices else ""
+    if not text:
+        raise ClassifierUnavailable("LLM returned an empty answer")
+    usage = response.usage
+    return ChatAnswer(
+        text=text,
+        prompt_tokens=usage.prompt_tokens if usage else 0,
+        completion_tokens=usage.completion_tokens if usage else 0,
+        latency_ms=latency_ms,
+    )

@@ -1,0 +1,112 @@
+"""The CLI commands: each builds what it needs from settings and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.domain.settings import Settings
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.runtime import run_http
+
+    return run_http(settings, host=args.host, port=args.port, role=args.role)
+
+
+def socket(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.runtime import run_socket
+
+    return run_socket(settings)
+
+
+def demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.demo import run_demo
+
+    return run_demo(settings, sys.stdout)
+
+
+def classify(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.bootstrap import build_cascade
+    from bot.cli.output import print_json_last
+    from bot.domain.routing import decide_route
+    from bot.domain.rules import load_rules
+    from bot.store.engine import make_engine
+
+    rules = load_rules(settings.routing_rules)
+    cascade = build_cascade(settings, rules, make_engine(settings.database_url))
+    result = cascade.classify(args.text)
+    route = decide_route(result, rules)
+    if args.json:
+        print_json_last(
+            {**result.__dict__, "channel": route.channel, "triage": route.triage, "why": route.reason}
+        )
+        return 0
+    print(f"department: {result.department} (confidence {result.confidence:.2f}, by {result.classifier})")
+    print(f"sentiment:  {result.sentiment}   urgency: {result.urgency}   language: {result.language}")
+    print(f"topics:     {', '.join(result.topics) or '-'}")
+    print(f"summary:    {result.summary}")
+    print(f"goes to:    {route.channel or 'nowhere (stored, not posted)'} — {route.reason}")
+    print(f"why:        {result.reason}")
+    return 0
+
+
+def replay(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.replay import run_replay
+
+    return run_replay(settings, args.file, dry_run=args.dry_run)
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.replay import run_eval
+
+    return run_eval(settings, args.file, classifier=args.classifier, as_json=args.json)
+
+
+def check(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.bootstrap import make_slack_client
+    from bot.domain.rules import load_rules
+    from bot.domain.yamlpos import line_of, load_with_lines
+    from bot.slack.directory import check_channels, describe_loc
+
+    rules = load_rules(settings.routing_rules)  # raises ConfigError listing every problem
+    counts = f"{len(rules.departments)} departments, {len(rules.rules)} rules, {len(rules.digests)} digests"
+    print(f"{settings.routing_rules}: OK ({counts})")
+    llm = f"LLM {settings.openai_model} with local fallback"
+    print(f"classifier: {llm if settings.llm_enabled else 'local'}")
+    if not settings.slack_bot_token:
+        print("Slack: SLACK_BOT_TOKEN not set, channels not checked")
+        return 0
+    client = make_slack_client(settings)
+    identity = client.auth_test()
+    print(f"Slack: connected as {identity.get('user')} in {identity.get('team')}")
+    problems = check_channels(client, rules)
+    lines = load_with_lines(settings.routing_rules)[1] if problems else {}
+    for loc, problem in problems:
+        where = f"{settings.routing_rules}:{line_of(loc, lines)}"
+        print(f"{where}: {describe_loc(loc)}: {problem}", file=sys.stderr)
+    print("channels: OK" if not problems else f"channels: {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def train(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.classify.corrections import correction_examples
+    from bot.classify.local import LocalClassifier
+    from bot.store.engine import init_db, make_engine
+
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    corrections = correction_examples(engine)
+    model = LocalClassifier.train(extra=corrections)
+    model.save(settings.model_path)
+    print(f"trained {model.version} on the seeds plus {len(corrections)} corrections → {settings.model_path}")
+    print("a running app picks the new model up within seconds, without a restart")
+    return 0
+
+
+def digest(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app.bootstrap import build_services
+    from bot.reports.digests.send import run_digest_command
+
+    services = build_services(settings, with_slack=not args.dry_run and bool(settings.slack_bot_token))
+    return run_digest_command(services, args.name, dry_run=args.dry_run, out=sys.stdout)

@@ -1,0 +1,88 @@
+"""Command line: `python -m bot serve|socket|demo|classify|replay|eval|check|train|digest`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.domain.errors import ConfigError, SocialRouterError
+from bot.domain.settings import Settings
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, read `.env` (the only place that does), run one command; return the exit code."""
+    args = build_parser().parse_args(argv)
+    load_dotenv(Path.cwd() / ".env", override=False)  # a variable already in the environment wins
+    try:
+        settings = Settings.from_env()
+        logging.basicConfig(
+            level=settings.log_level,
+            stream=sys.stderr,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        handler: Handler = args.handler
+        return handler(args, settings)
+    except ConfigError as exc:
+        print("Configuration error:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        return 2
+    except SocialRouterError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from bot.cli import commands
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Social Router: social mentions → Slack teams"
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="HTTP mode: /slack/events, /ingest, /healthz (+ workers)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--role", choices=["all", "web", "worker"], default="all")
+    serve.set_defaults(handler=commands.serve)
+
+    sub.add_parser("socket", help="Socket Mode (local development)").set_defaults(handler=commands.socket)
+    sub.add_parser("demo", help="the whole pipeline on bundled samples, no accounts").set_defaults(
+        handler=commands.demo
+    )
+
+    classify = sub.add_parser("classify", help="classify one text and show where it would go")
+    classify.add_argument("text")
+    classify.add_argument("--json", action="store_true")
+    classify.set_defaults(handler=commands.classify)
+
+    replay = sub.add_parser("replay", help="backfill mentions from a JSONL or CSV file")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--dry-run", action="store_true", help="classify and show routes, store nothing")
+    replay.set_defaults(handler=commands.replay)
+
+    evaluate = sub.add_parser("eval", help="accuracy and macro-F1 on a labeled JSONL file")
+    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--classifier", choices=["local", "llm", "cascade"], default="cascade")
+    evaluate.set_defaults(handler=commands.evaluate)
+
+    sub.add_parser("check", help="validate configuration (and Slack channels)").set_defaults(
+        handler=commands.check
+    )
+    sub.add_parser("train", help="retrain the local model with stored corrections").set_defaults(
+        handler=commands.train
+    )
+
+    digest = sub.add_parser("digest", help="build a digest from routing_rules.yaml and send it")
+    digest.add_argument("name")
+    digest.add_argument("--dry-run", action="store_true", help="print it and write the chart, send nothing")
+    digest.set_defaults(handler=commands.digest)
+    return parser

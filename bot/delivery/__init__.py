@@ -1,0 +1,1 @@
+"""Delivery: the outbox worker and its senders — the single path for every outgoing Slack message."""

@@ -1,0 +1,242 @@
+"""Senders: the edge where outbox payloads become Slack messages (or terminal text for the demo).
+
+Slack failures are mapped onto three exceptions the outbox understands: RateLimited (wait it out),
+TransientSendError (retry with backoff) and PermanentSendError (give up). The WebClient must not retry
+429s itself: the outbox is the one place that waits out rate limits, so two retry layers never stack.
+"""
+
+from __future__ import annotations
+
+import html
+import http.client
+import itertools
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Protocol, TextIO
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.web import SlackResponse
+
+from bot.domain.errors import DeliveryError
+
+log = logging.getLogger(__name__)
+
+# Slack error codes that a later attempt can succeed on; everything else is permanent.
+_TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+_BOLD_LABEL = re.compile(r"\*([A-Z][\w ]{0,30}:?)\*")  # "*Author*" field labels read better plain
+_LINKS = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    channel: str  # the channel id Slack answered with
+    ts: str
+
+
+class RateLimited(Exception):
+    """Slack answered 429: nothing may be sent to that channel before `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g}s")
+        self.retry_after = retry_after
+
+
+class TransientSendError(Exception):
+    """5xx, connection errors, timeouts, non-JSON bodies: worth retrying later."""
+
+
+class PermanentSendError(DeliveryError):
+    """Slack refused the message for good (channel_not_found, invalid_blocks, msg_too_long, …)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"Slack refused the message: {error}")
+        self.error = error
+
+
+class Sender(Protocol):
+    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage: ...
+
+    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None: ...
+
+
+class SlackSender:
+    """Posts through slack_sdk.WebClient and translates its failures."""
+
+    def __init__(self, client: WebClient) -> None:
+        # Strip any 429 retry handler: otherwise the SDK would sleep inside the worker's claim.
+        client.retry_handlers = [
+            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
+        ]
+        self._client = client
+        self._names: dict[str, str] = {}
+
+    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage:
+        args = dict(payload)
+        if thread_ts:
+            args["thread_ts"] = thread_ts
+        try:
+            response = _call(lambda: self._client.chat_postMessage(channel=channel, **args))
+        except PermanentSendError as exc:
+            if exc.error != "not_in_channel":
+                raise
+            # Public channels can be joined without an invite (channels:join scope): join once, retry once.
+            _call(lambda: self._client.conversations_join(channel=self._channel_id(channel)))
+            log.info("joined %s after not_in_channel", channel)
+            response = _call(lambda: self._client.chat_postMessage(channel=channel, **args))
+        return SentMessage(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        _call(lambda: self._client.chat_update(channel=channel, ts=ts, **payload))
+
+    def _channel_id(self, channel: str) -> str:
+        """conversations.join needs an id; '#name' is resolved by walking conversations.list."""
+        if not channel.startswith("#"):
+            return channel
+        name = channel[1:]
+        cursor: str | None = None
+        while name not in self._names:
+            page = _call(
+                partial(self._client.conversations_list, cursor=cursor, limit=200, types="public_channel")
+            )
+            channels: list[dict[str, Any]] = page.get("channels", [])
+            self._names.update({c["name"]: c["id"] for c in channels})
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        if name not in self._names:
+            raise PermanentSendError("channel_not_found")
+        return self._names[name]
+
+
+def _call(request: Callable[[], SlackResponse]) -> SlackResponse:
+    try:
+        return request()
+    except SlackApiError as exc:
+        raise translate_error(exc) from exc
+    except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+        raise TransientSendError(f"connection error: {type(exc).__name__}") from exc
+
+
+def translate_error(exc: SlackApiError) -> Exception:
+    """Map a SlackApiError onto RateLimited, TransientSendError or PermanentSendError."""
+    response = exc.response
+    if isinstance(response, SlackResponse):
+        status, headers, data = response.status_code, response.headers, response.data
+    else:  # non-JSON body: the SDK hands back its raw response dict
+        status = int(response.get("status", 0)) if isinstance(response, dict) else 0
+        headers = response.get("headers", {}) if isinstance(response, dict) else {}
+        data = None
+    error = data.get("error", "") if isinstance(data, dict) else ""
+    if status == 429 or error == "ratelimited":
+        return RateLimited(_retry_after(headers))
+    if error.startswith("Received a response in a non-JSON format"):
+        error = ""  # the SDK's stand-in for an HTML/garbage body (a proxy or maintenance page)
+    if status >= 500 or not isinstance(data, dict) or not error or error in _TRANSIENT_ERRORS:
+        return TransientSendError(f"Slack answered {status} {error or '(no JSON body)'}")
+    return PermanentSendError(error or f"http_{status}")
+
+
+def _retry_after(headers: Mapping[str, Any] | Any) -> float:
+    value = None
+    for key, item in dict(headers or {}).items():
+        if str(key).lower() == "retry-after":
+            value = item[0] if isinstance(item, list) else item
+    try:
+        return max(0.0, float(value)) if value is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0
+
+
+class TerminalSender:
+    """Renders messages readably to a text stream for `python -m bot demo` (no Slack needed)."""
+
+    def __init__(
+        self, stream: TextIO, *, channel_names: Mapping[str, str] | None = None, color: bool = False
+    ) -> None:
+        self._stream = stream
+        self._names = dict(channel_names or {})  # channel id -> name
+        self._color = color
+        self._ts = itertools.count(1)
+        self._lock = threading.Lock()
+        self.received: dict[str, list[dict[str, Any]]] = {}  # channel label -> payloads, in order
+
+    def label(self, channel: str) -> str:
+        name = self._names.get(channel)
+        if name:
+            return name if name.startswith("#") else f"#{name}"
+        return channel
+
+    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage:
+        with self._lock:
+            ts = f"1700000000.{next(self._ts):06d}"
+            label = self.label(channel)
+            self.received.setdefault(label, []).append(payload)
+            title = f"── {label} " + ("(thread reply) " if thread_ts else "")
+            self._write(title.ljust(72, "─"), payload, indent="    " if thread_ts else "  ")
+        return SentMessage(channel=channel, ts=ts)
+
+    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            self._write(f"── {self.label(channel)} (card {ts} updated) ".ljust(72, "─"), payload, indent="  ")
+
+    def _write(self, title: str, payload: dict[str, Any], *, indent: str) -> None:
+        bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if self._color else ("", "", "")
+        lines = render_text(payload)
+        self._stream.write(f"{bold}{title}{reset}\n")
+        for line in lines:
+            self._stream.write(
+                f"{indent}{dim if line.startswith('·') else ''}{line}{reset if line else ''}\n"
+            )
+        self._stream.write("\n")
+        self._stream.flush()
+
+
+def render_text(payload: dict[str, Any]) -> list[str]:
+    """Block Kit payload → readable plain lines (buttons as [Acknowledge], selects as [Reassign ▾])."""
+    blocks = payload.get("blocks") or []
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not blocks:
+        return _unescape(str(payload.get("text", ""))).splitlines()
+    lines: list[str] = []
+    for block in blocks:
+        lines.extend(_block_lines(block))
+    return lines
+
+
+def _block_lines(block: dict[str, Any]) -> list[str]:
+    kind = block.get("type")
+    if kind == "header":
+        return [_unescape(block["text"]["text"]).upper()]
+    if kind == "section":
+        lines = _unescape((block.get("text") or {}).get("text", "")).splitlines()
+        fields = [_unescape(f["text"]).replace("\n", " ") for f in block.get("fields", [])]
+        return lines + ([" | ".join(fields)] if fields else [])
+    if kind == "context":
+        return ["· " + "  ".join(_unescape(e.get("text", "")) for e in block.get("elements", []))]
+    if kind == "actions":
+        return [" ".join(_control(e) for e in block.get("elements", []))]
+    if kind == "divider":
+        return [""]
+    return []
+
+
+def _control(element: dict[str, Any]) -> str:
+    if element.get("type") == "button":
+        return f"[{element['text']['text']}]"
+    return f"[{(element.get('placeholder') or {}).get('text', 'Select')} ▾]"
+
+
+def _unescape(text: str) -> str:
+    # Slack mrkdwn escapes only &, < and >; links render as "label (url)" in a terminal.
+    text = _LINKS.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
+    text = _BOLD_LABEL.sub(r"\1", text)
+    return html.unescape(text).replace("\u200b", "")

@@ -1,0 +1,24 @@
+"""A mention before it is stored: the one shape every intake (Slack, /ingest, replay, sources) produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.domain.clock import utcnow
+
+
+@dataclass(frozen=True)
+class IncomingMention:
+    """A mention before it is stored: plain text plus where it came from."""
+
+    source_id: str
+    origin: str  # slack_message | app_mention | ingest | replay | demo
+    text: str
+    source: str = ""
+    author: str = ""
+    url: str = ""
+    lang_hint: str = ""
+    created_at: datetime = field(default_factory=utcnow)
+    slack_channel: str = ""
+    slack_ts: str = ""

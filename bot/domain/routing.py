@@ -1,0 +1,60 @@
+"""Where a classified mention goes: department channel, triage, or nowhere; and who gets pinged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.result import Result
+from bot.domain.rules import RoutingRules
+
+_URGENCY_RANK = {"low": 0, "normal": 1, "high": 2}
+
+
+@dataclass(frozen=True)
+class Route:
+    """The routing decision for one mention."""
+
+    department: str  # the classified department ("none" included)
+    channel: str | None  # None: stored and counted, not posted
+    triage: bool  # True when a human must decide (low confidence or no channel configured)
+    ping: tuple[str, ...] = ()  # escalation targets (user IDs, user groups, here/channel)
+    reason: str = ""
+
+
+def decide_route(result: Result, rules: RoutingRules) -> Route:
+    """Pure routing decision following routing_rules.yaml."""
+    if result.confidence < rules.min_confidence:
+        reason = f"confidence {result.confidence:.2f} below min_confidence {rules.min_confidence:.2f}"
+        return Route(result.department, rules.triage_channel, triage=True, reason=reason)
+    if result.department == "none":
+        return Route("none", None, triage=False, reason="not actionable: stored, not posted")
+    config = rules.departments.get(result.department)  # type: ignore[call-overload]
+    if config is None:
+        reason = f"no channel configured for {result.department}"
+        return Route(result.department, rules.triage_channel, triage=True, reason=reason)
+    ping = tuple(config.escalate.ping) if config.escalate and _escalates(result, config.escalate) else ()
+    return Route(
+        result.department, config.channel, triage=False, ping=ping, reason="routed by classification"
+    )
+
+
+def _escalates(result: Result, escalate: object) -> bool:
+    urgency = getattr(escalate, "urgency", None)
+    sentiment = getattr(escalate, "sentiment", None)
+    urgent = urgency is not None and _URGENCY_RANK[result.urgency] >= _URGENCY_RANK[urgency]
+    # "strongly negative": the sentiment matches and the classifier is confident about the mention
+    negative = sentiment is not None and result.sentiment == sentiment and result.confidence >= 0.8
+    return urgent or negative
+
+
+def ping_markup(targets: tuple[str, ...]) -> str:
+    """Slack markup that pings the escalation targets (this is the only place the bot pings)."""
+    parts = []
+    for target in targets:
+        if target in ("here", "channel"):
+            parts.append(f"<!{target}>")
+        elif target.startswith("S"):
+            parts.append(f"<!subteam^{target}>")
+        else:
+            parts.append(f"<@{target}>")
+    return " ".join(parts)

@@ -1,0 +1,101 @@
+"""Runtime settings: one frozen object built from the environment once and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.domain.errors import ConfigError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+DEFAULT_DATABASE_URL = "sqlite:///social_router.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the process reads from its environment. Secrets are excluded from repr."""
+
+    slack_bot_token: str | None = field(default=None, repr=False)
+    slack_signing_secret: str | None = field(default=None, repr=False)
+    slack_app_token: str | None = field(default=None, repr=False)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    openai_api_key: str | None = field(default=None, repr=False)
+    openai_base_url: str | None = None
+    openai_model: str = DEFAULT_OPENAI_MODEL
+    openai_timeout: float = 20.0
+    database_url: str = DEFAULT_DATABASE_URL
+    routing_rules: Path = Path("routing_rules.yaml")
+    ingest_token: str | None = field(default=None, repr=False)
+    log_level: str = "INFO"
+    model_path: Path = Path(".cache/local_model.joblib")
+    local_confident: float = 0.9  # the local answer skips the LLM at or above this confidence
+    classify_workers: int = 4  # parallel classifications (LLM calls are slow, the local model is not)
+    slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from `env` (default: os.environ). Empty values count as unset."""
+        source = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = source.get(name, "").strip()
+            return value or None
+
+        log_level = (get("LOG_LEVEL") or "INFO").upper()
+        if log_level not in LOG_LEVELS:
+            raise ConfigError([f"LOG_LEVEL: must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}"])
+        return cls(
+            slack_bot_token=get("SLACK_BOT_TOKEN"),
+            slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
+            openai_api_key=get("OPENAI_API_KEY"),
+            openai_base_url=get("OPENAI_BASE_URL"),
+            openai_model=get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL,
+            openai_timeout=_positive_float(get("OPENAI_TIMEOUT"), "OPENAI_TIMEOUT", 20.0),
+            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            routing_rules=Path(get("ROUTING_RULES") or "routing_rules.yaml"),
+            ingest_token=get("INGEST_TOKEN"),
+            log_level=log_level,
+            model_path=Path(get("LOCAL_MODEL_PATH") or ".cache/local_model.joblib"),
+            local_confident=_fraction(get("CASCADE_LOCAL_CONFIDENCE"), "CASCADE_LOCAL_CONFIDENCE", 0.9),
+            classify_workers=int(_positive_float(get("CLASSIFY_WORKERS"), "CLASSIFY_WORKERS", 4)),
+            slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
+        )
+
+    def require(self, *names: str) -> None:
+        """Raise one ConfigError naming every required variable that is missing."""
+        missing = [name for name in names if not getattr(self, name.lower())]
+        if missing:
+            raise ConfigError([f"{name} is required for this command but is not set" for name in missing])
+
+
+def _with_trailing_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def _positive_float(raw: str | None, name: str, default: float) -> float:
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError([f"{name}: expected a number of seconds, got {raw!r}"]) from None
+    if value <= 0:
+        raise ConfigError([f"{name}: must be positive, got {raw!r}"])
+    return value
+
+
+def _fraction(raw: str | None, name: str, default: float) -> float:
+    value = _positive_float(raw, name, default)
+    if value > 1:
+        raise ConfigError([f"{name}: must be between 0 and 1, got {raw!r}"])
+    return value

@@ -1,0 +1,1 @@
+"""The mention pipeline: classify, route and enqueue each stored mention; card actions."""

@@ -1,0 +1,90 @@
+"""Mention rows: the durable insert on the acknowledgement path, and claiming the classification backlog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Table, or_
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from bot.domain.clock import utcnow
+from bot.domain.mention import IncomingMention
+from bot.domain.text import text_hash
+from bot.store.engine import insert_ignoring_duplicates, session_scope
+from bot.store.models import Mention, ProcessedEvent
+
+MENTIONS: Table = Mention.__table__  # type: ignore[attr-defined]
+EVENTS: Table = ProcessedEvent.__table__  # type: ignore[attr-defined]
+CLAIM_HOLD = timedelta(minutes=2)  # a crashed worker's claim expires after this
+
+
+@dataclass(frozen=True)
+class StoreOutcome:
+    mention_id: int | None
+    duplicate: bool
+
+
+def store_mention(engine: Engine, incoming: IncomingMention, *, event_id: str | None = None) -> StoreOutcome:
+    """Store a mention durably, before Slack is acknowledged; a repeated event or source id is a duplicate.
+
+    Two INSERT … ON CONFLICT DO NOTHING statements in one transaction: this runs inside every Slack
+    request, so it stays on SQLAlchemy Core (the ORM tripled the acknowledgement time).
+    """
+    dialect = engine.dialect.name
+    with engine.begin() as conn:
+        if event_id:
+            event = {"event_id": event_id, "received_at": utcnow()}
+            taken = insert_ignoring_duplicates(dialect, EVENTS, event, "event_id").returning(
+                EVENTS.c.event_id
+            )
+            if conn.execute(taken).first() is None:
+                return StoreOutcome(None, duplicate=True)
+        insert = insert_ignoring_duplicates(dialect, MENTIONS, _mention_values(incoming), "source_id")
+        new_id = conn.execute(insert.returning(MENTIONS.c.id)).scalar_one_or_none()
+        if new_id is None:
+            existing = select(MENTIONS.c.id).where(MENTIONS.c.source_id == incoming.source_id)
+            return StoreOutcome(conn.execute(existing).scalar_one_or_none(), duplicate=True)
+        return StoreOutcome(int(new_id), duplicate=False)
+
+
+def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "source_id": incoming.source_id,
+        "origin": incoming.origin,
+        "source": incoming.source,
+        "author": incoming.author,
+        "url": incoming.url,
+        "lang_hint": incoming.lang_hint,
+        "text": incoming.text,
+        "text_hash": text_hash(incoming.text),
+        "slack_channel": incoming.slack_channel,
+        "slack_ts": incoming.slack_ts,
+        "created_at": incoming.created_at,
+        "received_at": now,
+        "status": "pending",
+        "department": "",
+        "state": "new",
+        "handled_by": "",
+    }
+
+
+def claim_pending(engine: Engine, limit: int) -> list[int]:
+    """Claim up to `limit` unclassified mentions (SKIP LOCKED on PostgreSQL, so replicas share the work)."""
+    now = utcnow()
+    with session_scope(engine) as session:
+        query = (
+            select(Mention)
+            .where(Mention.status == "pending")
+            .where(or_(col(Mention.claimed_until).is_(None), col(Mention.claimed_until) < now))
+            .order_by(col(Mention.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        mentions = session.exec(query).all()
+        for mention in mentions:
+            mention.claimed_until = now + CLAIM_HOLD
+        return [m.id for m in mentions if m.id is not None]
