@@ -16,7 +16,7 @@ from bot.pipeline.process import load_card_view
 from bot.slack.cards import render_card
 from bot.store.models import Correction, Delivery, Mention
 from tests.handlers import Harness, running_app, wait_for
-from tests.insights import seed
+from tests.reports.insights import seed
 
 
 def _card(h: Harness, engine: Engine, text: str, department: str, channel: str) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from bot.domain.clock import utcnow
 from bot.domain.rules import RoutingRules
 from tests.fakes.openai_server import FakeOpenAI, completion_body
 from tests.handlers import Harness, running_app, wait_for
-from tests.insights import seed
+from tests.reports.insights import seed
 
 
 def _answer(h: Harness, text: str, user: str = "U1") -> str:

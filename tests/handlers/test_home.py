@@ -11,7 +11,7 @@ from bot.domain.rules import RoutingRules
 from bot.store.engine import session_scope
 from bot.store.outbox import enqueue
 from tests.handlers import running_app, wait_for
-from tests.insights import seed
+from tests.reports.insights import seed
 
 
 def test_home_view_blocks(sqlite_engine: Engine, rules: RoutingRules) -> None:

@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import RULES_YAML
 from tests.harness import trained_model_path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

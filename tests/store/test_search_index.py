@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from bot.reports.insights.search import search_mentions
 from bot.store.engine import init_db, make_engine
 from bot.store.search_index import ensure_search_index, pg_tsquery, sqlite_match
-from tests.insights import seed
+from tests.reports.insights import seed
 
 
 def test_ensure_is_idempotent_and_indexes_rows_stored_before_it(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from bot.store.engine import session_scope
 from bot.store.models import Delivery
 from bot.store.outbox import enqueue, find, pending_count
 from tests.fakes.slack_server import FakeSlack
-from tests.test_cards import VIEW
+from tests.slack.test_cards import VIEW
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from bot.domain.errors import DeliveryError
 from bot.domain.rules import Digest, RoutingRules
 from bot.domain.settings import Settings
 from bot.reports.digests.send import run_digest_command, send_digest
-from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
+from tests.reports.digests import Row, seed
 
 NOW = datetime(2026, 11, 23, 8, 0)
 

@@ -125,7 +125,7 @@ DOCUMENTED = [
 
 
 def test_env_example_documents_every_variable_with_valid_examples() -> None:
-    example = Path(__file__).resolve().parents[1] / ".env.example"
+    example = Path(__file__).resolve().parents[2] / ".env.example"
     values: dict[str, str] = {}
     for line in example.read_text(encoding="utf-8").splitlines():
         match = re.fullmatch(r"#? ?([A-Z][A-Z0-9_]+)=(\S*)", line)

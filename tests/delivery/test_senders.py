@@ -18,7 +18,7 @@ from bot.delivery.senders import (
 )
 from bot.slack.cards import render_card
 from tests.fakes.slack_server import FakeSlack
-from tests.test_cards import VIEW
+from tests.slack.test_cards import VIEW
 
 PAYLOAD = {
     "text": "hello & welcome",

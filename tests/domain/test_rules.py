@@ -11,7 +11,7 @@ from bot.domain.errors import ConfigError
 from bot.domain.rules import RoutingRules, load_rules, parse_duration
 from tests.conftest import RULES_YAML
 
-REPO_RULES = Path(__file__).resolve().parents[1] / "routing_rules.yaml"
+REPO_RULES = Path(__file__).resolve().parents[2] / "routing_rules.yaml"
 
 # The minimal valid file from PRODUCT.md, verbatim.
 MINIMAL = """\

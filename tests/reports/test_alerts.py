@@ -16,8 +16,8 @@ from bot.domain.rules import Alerts, RoutingRules
 from bot.domain.settings import Settings
 from bot.reports.alerts import check_spikes, detect_spikes
 from bot.store.models import AlertRecord
-from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
+from tests.reports.digests import Row, seed
 
 ALERTS = Alerts(window="1h", factor=3.0, min_count=5, cooldown="6h", baseline_days=7)
 TODAY = datetime(2026, 11, 23)

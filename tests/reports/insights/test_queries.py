@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from bot.reports.insights.search import search_mentions
 from bot.reports.insights.stats import compute_stats
 from bot.reports.insights.top import recent_urgent, top_mentions
-from tests.insights import NOW, seed
+from tests.reports.insights import NOW, seed
 
 DEPTS = ("product", "support", "hr", "sales")
 

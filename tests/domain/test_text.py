@@ -136,7 +136,7 @@ def test_clean_plain_keeps_non_latin_text() -> None:
 
 
 def test_bundled_demo_retweet_pair_hashes_equal() -> None:
-    path = Path(__file__).resolve().parents[1] / "bot" / "samples" / "demo_mentions.jsonl"
+    path = Path(__file__).resolve().parents[2] / "bot" / "samples" / "demo_mentions.jsonl"
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     retweets = [row for row in rows if row["text"].startswith("RT @")]
     assert retweets, "the demo file keeps one retweet/copy pair to show dedupe"

@@ -13,7 +13,7 @@ from bot.classify.corrections import (
 )
 from bot.store.engine import session_scope
 from bot.store.models import Mention
-from tests.insights import seed
+from tests.reports.insights import seed
 
 
 def _correct(engine: Engine, mention_id: int, to: str, user: str = "U1") -> bool:

@@ -20,8 +20,8 @@ from bot.domain.rules import Alerts, Digest, RoutingRules
 from bot.domain.settings import Settings
 from bot.store.engine import init_db, make_engine
 from bot.store.models import DigestRun
-from tests.digests import Row, seed
 from tests.fakes.slack_server import FakeSlack
+from tests.reports.digests import Row, seed
 
 DAILY = Digest(name="daily", recipients=["C0TRIAGE"], cron="0 9 * * *", timezone="Europe/Oslo", period="1d")
 SAT_SLOT = datetime(2026, 10, 24, 7, 0)  # 09:00 CEST

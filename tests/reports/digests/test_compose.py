@@ -13,8 +13,8 @@ from bot.domain.settings import Settings
 from bot.reports.digests.compose import build_digest
 from bot.reports.digests.render import digest_as_text, render_digest
 from bot.reports.digests.summary import extractive_summary, with_llm_summary
-from tests.digests import Row, seed
 from tests.fakes.openai_server import FakeOpenAI, completion_body
+from tests.reports.digests import Row, seed
 
 NOW = datetime(2026, 11, 23, 9, 0)
 WEEK = timedelta(days=7)
