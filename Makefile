@@ -26,6 +26,7 @@ lint: $(BIN)/.installed-dev
 
 typecheck: $(BIN)/.installed-dev
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 unit: $(BIN)/.installed-dev
 	$(BIN)/pytest

@@ -110,21 +110,28 @@ def pg_admin_url() -> str:
 
 
 @pytest.fixture
-def pg_engine(pg_admin_url: str) -> Iterator[Engine]:
-    """A freshly created PostgreSQL database with every table, dropped after the test."""
+def empty_pg_url(pg_admin_url: str) -> Iterator[str]:
+    """The URL of a freshly created, empty PostgreSQL database, dropped after the test."""
     name = f"sr_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
-    engine = make_engine(url)
+    try:
+        yield make_url(pg_admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+            # FORCE: a test that leaked a connection must not leave the database behind.
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_engine(empty_pg_url: str) -> Iterator[Engine]:
+    """A freshly created PostgreSQL database with every table, dropped after the test."""
+    engine = make_engine(empty_pg_url)
     try:
         init_db(engine)
         yield engine
     finally:
         engine.dispose()
-        with psycopg.connect(pg_admin_url, autocommit=True) as admin:
-            # FORCE: a test that leaked a connection must not leave the database behind.
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -12,10 +12,12 @@ from sqlalchemy.engine import Engine
 from bot.classify.cascade import Cascade
 from bot.classify.local import ReloadingLocalClassifier
 from bot.context import Services
+from bot.domain.errors import ConfigError
 from bot.domain.rules import RoutingRules, load_rules
 from bot.domain.settings import Settings
 from bot.slack.directory import resolve_channel_names, rule_channels
-from bot.store.engine import init_db, make_engine
+from bot.store.engine import make_engine
+from bot.store.migrate import schema_state, upgrade
 
 if TYPE_CHECKING:
     from bot.classify.llm import LLMClassifier
@@ -56,12 +58,27 @@ def build_services(settings: Settings, *, with_slack: bool, use_llm: bool = True
     """Everything a command needs. With Slack: checks the token and resolves '#channel' names once."""
     rules = load_rules(settings.routing_rules)
     engine = make_engine(settings.database_url)
-    init_db(engine)
+    prepare_database(settings, engine)
     cascade = build_cascade(settings, rules, engine, use_llm=use_llm)
     if not with_slack:
         return Services.create(settings, rules, engine, cascade)
     settings.require("SLACK_BOT_TOKEN")
     return connect_slack(settings, rules, engine, cascade, make_slack_client(settings))
+
+
+def prepare_database(settings: Settings, engine: Engine) -> None:
+    """Apply pending migrations (AUTO_MIGRATE, the default), or refuse to run on an old schema."""
+    if settings.auto_migrate:
+        upgrade(engine)
+        return
+    state = schema_state(engine)
+    if not state.at_head:
+        raise ConfigError(
+            [
+                f"DATABASE_URL: the schema is at {state.current or 'nothing (empty database)'}, this "
+                f"version needs {state.head}; run `python -m bot migrate` (AUTO_MIGRATE is off)"
+            ]
+        )
 
 
 def connect_slack(

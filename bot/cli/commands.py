@@ -63,6 +63,29 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval(settings, args.file, classifier=args.classifier, as_json=args.json)
 
 
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store.engine import make_engine
+    from bot.store.migrate import schema_state, upgrade
+
+    engine = make_engine(settings.database_url)
+    before = schema_state(engine)
+    if args.status:
+        where = before.current or "empty"
+        print(
+            f"schema: {where}; this version needs {before.head}"
+            + ("" if before.at_head else " (run migrate)")
+        )
+        return 0 if before.at_head else 1
+    after = upgrade(engine)
+    change = (
+        "already up to date"
+        if before.current == after.current
+        else f"upgraded from {before.current or 'empty'}"
+    )
+    print(f"schema: at {after.current} ({change})")
+    return 0
+
+
 def check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.bootstrap import make_slack_client
     from bot.domain.rules import load_rules

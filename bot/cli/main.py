@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--classifier", choices=["local", "llm", "cascade"], default="cascade")
     evaluate.set_defaults(handler=commands.evaluate)
 
+    migrate = sub.add_parser("migrate", help="upgrade the database schema to this version (Alembic)")
+    migrate.add_argument("--status", action="store_true", help="show where the schema is, change nothing")
+    migrate.set_defaults(handler=commands.migrate)
+
     sub.add_parser("check", help="validate configuration (and Slack channels)").set_defaults(
         handler=commands.check
     )

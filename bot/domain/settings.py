@@ -35,6 +35,7 @@ class Settings:
     local_confident: float = 0.9  # the local answer skips the LLM at or above this confidence
     classify_workers: int = 4  # parallel classifications (LLM calls are slow, the local model is not)
     slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
+    auto_migrate: bool = True  # apply pending schema migrations at start (else refuse to start)
 
     @property
     def llm_enabled(self) -> bool:
@@ -69,6 +70,7 @@ class Settings:
             local_confident=_fraction(get("CASCADE_LOCAL_CONFIDENCE"), "CASCADE_LOCAL_CONFIDENCE", 0.9),
             classify_workers=int(_positive_float(get("CLASSIFY_WORKERS"), "CLASSIFY_WORKERS", 4)),
             slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
+            auto_migrate=_flag(get("AUTO_MIGRATE"), "AUTO_MIGRATE", default=True),
         )
 
     def require(self, *names: str) -> None:
@@ -76,6 +78,16 @@ class Settings:
         missing = [name for name in names if not getattr(self, name.lower())]
         if missing:
             raise ConfigError([f"{name} is required for this command but is not set" for name in missing])
+
+
+def _flag(raw: str | None, name: str, *, default: bool) -> bool:
+    if raw is None:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError([f"{name}: expected true or false, got {raw!r}"])
 
 
 def _with_trailing_slash(url: str) -> str:

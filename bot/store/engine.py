@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.dml import Insert
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
@@ -46,11 +46,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create missing tables and search indexes (idempotent)."""
-    SQLModel.metadata.create_all(engine)
-    from bot.store.search_index import ensure_search_index
+    """Bring the schema to head through the migrations (idempotent; see `bot.store.migrate`)."""
+    from bot.store.migrate import upgrade
 
-    ensure_search_index(engine)
+    upgrade(engine)
 
 
 def link_latest_classifications(connection: Connection) -> None:

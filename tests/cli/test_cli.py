@@ -103,3 +103,27 @@ def test_demo_runs_the_whole_pipeline_and_prints_a_summary(env: dict[str, str], 
     assert "Summary:" in done.stdout and "mentions stored and classified" in done.stdout
     assert "#team-support" in done.stdout and "[Acknowledge]" in done.stdout
     assert (tmp_path / ".cache" / "demo.db").exists()
+
+
+def test_migrate_upgrades_a_previous_release_and_reports_status(env: dict[str, str], tmp_path: Path) -> None:
+    shutil.copy(REPO / "tests" / "fixtures" / "release-0.1.0.sqlite", tmp_path / "cli.db")
+    status = run(env, "migrate", "--status", cwd=tmp_path)
+    assert status.returncode == 1 and "run migrate" in status.stdout
+    done = run(env, "migrate", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "upgraded from 0.1.0" in done.stdout
+    again = run(env, "migrate", cwd=tmp_path)
+    assert "already up to date" in again.stdout
+
+
+def test_with_auto_migrate_off_an_old_schema_refuses_with_one_line(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    shutil.copy(REPO / "tests" / "fixtures" / "release-0.1.0.sqlite", tmp_path / "cli.db")
+    (tmp_path / "one.jsonl").write_text('{"id": "1", "text": "app crashes"}\n', encoding="utf-8")
+    done = run({**env, "AUTO_MIGRATE": "false"}, "replay", str(tmp_path / "one.jsonl"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert (
+        "DATABASE_URL: the schema is at 0.1.0" in done.stderr and "run `python -m bot migrate`" in done.stderr
+    )

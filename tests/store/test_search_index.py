@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from bot.reports.insights.search import search_mentions
 from bot.store.engine import init_db, make_engine
-from bot.store.search_index import ensure_search_index, pg_tsquery, sqlite_match
+from bot.store.search_index import pg_tsquery, sqlite_match
 from tests.reports.insights import seed
 
 
@@ -21,8 +21,10 @@ def test_ensure_is_idempotent_and_indexes_rows_stored_before_it(tmp_path: Path) 
         for name in ("mention_fts_ai", "mention_fts_ad", "mention_fts_au"):
             conn.execute(text(f"DROP TRIGGER {name}"))
         conn.execute(text("DROP TABLE mention_fts"))
-    ensure_search_index(engine)
-    ensure_search_index(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))  # …made before migrations, too
+    init_db(engine)
+    init_db(engine)
     assert [r.text for r in search_mentions(engine, "parcel", visible={"support"}).rows] == [
         "parcel lost in transit"
     ]
@@ -31,7 +33,7 @@ def test_ensure_is_idempotent_and_indexes_rows_stored_before_it(tmp_path: Path) 
 
 
 def test_postgres_uses_a_gin_expression_index(engine: Engine) -> None:
-    ensure_search_index(engine)  # a second call changes nothing
+    init_db(engine)  # a second call changes nothing
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as conn:
