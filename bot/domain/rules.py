@@ -192,12 +192,6 @@ class RoutingRules(_Strict):
         config = self.departments.get(department)  # type: ignore[call-overload]
         return config.channel if config is not None else None
 
-    def all_channels(self) -> dict[str, str]:
-        """Every channel the bot posts to, keyed by what it is for."""
-        channels = {f"departments.{name}.channel": d.channel for name, d in self.departments.items()}
-        channels["triage_channel"] = self.triage_channel
-        return channels
-
 
 def load_rules(path: Path) -> RoutingRules:
     """Load and validate the rules file; raise ConfigError listing every problem with key and line."""

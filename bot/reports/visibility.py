@@ -55,11 +55,6 @@ class Visibility:
         """The subset of `departments` whose texts this user may read."""
         return {d for d in departments if self.can_see_texts(user_id, d)}
 
-    def forget(self) -> None:
-        """Drop the cache (e.g. after a member_joined_channel event)."""
-        with self._lock:
-            self._members.clear()
-
     def _channel_members(self, channel: str) -> frozenset[str] | None:
         now = self._clock()
         with self._lock:

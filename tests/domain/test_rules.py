@@ -57,13 +57,13 @@ def test_repo_rules_file_validates() -> None:
 
 def test_minimal_file_from_the_spec_validates_with_defaults(tmp_path: Path) -> None:
     rules = load_text(tmp_path, MINIMAL)
-    assert rules.all_channels() == {
-        "departments.product.channel": "C0PRODUCT",
-        "departments.support.channel": "C0SUPPORT",
-        "departments.hr.channel": "C0HR",
-        "departments.sales.channel": "C0SALES",
-        "triage_channel": "C0TRIAGE",
+    assert {name: d.channel for name, d in rules.departments.items()} == {
+        "product": "C0PRODUCT",
+        "support": "C0SUPPORT",
+        "hr": "C0HR",
+        "sales": "C0SALES",
     }
+    assert rules.triage_channel == "C0TRIAGE"
     assert rules.min_confidence == 0.6
     assert rules.rules == [] and rules.digests == [] and rules.alerts is None
 
