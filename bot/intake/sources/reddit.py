@@ -47,7 +47,7 @@ def fetch(config: SourceConfig, cursor: dict[str, Any], http: SourceHttp) -> Fet
 
 def _search_url(config: SourceConfig) -> str:
     if config.subreddits:
-        return f"{config.api_root}/r/{quote('+'.join(config.subreddits))}/search.json"
+        return f"{config.api_root}/r/{quote('+'.join(config.subreddits), safe='+')}/search.json"
     return f"{config.api_root}/search.json"
 
 
