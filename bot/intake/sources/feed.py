@@ -92,13 +92,19 @@ def _rss_entry(entry: Any, name: str, feed_lang: str | None) -> tuple[str, Item]
     return guid, Item(
         source_id=f"feed:{name}:{guid}",
         source="feed",
-        text=join_text(html_to_text(str(entry.get("title") or "")), html_to_text(str(body))),
+        text=join_text(_title(entry), html_to_text(str(body))),
         author=str(entry.get("author") or ""),
         url=str(link or ""),
         created_at=created,
         lang=str(lang) if lang else None,
         link=str(link) if link else None,
     )
+
+
+def _title(entry: Any) -> str:
+    """A title is plain text unless the feed marks it as HTML (Atom's type="html")."""
+    title = str(entry.get("title") or "")
+    return html_to_text(title) if "html" in entry.get("title_detail", {}).get("type", "") else title
 
 
 def _json_feed(body: bytes, name: str) -> list[tuple[str, Item]]:

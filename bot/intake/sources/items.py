@@ -14,6 +14,7 @@ from bot.intake.sources.http import SourceError
 # poll looks back this far below the newest post it has seen and skips the ids it already returned.
 OVERLAP_SECONDS = 15 * 60
 _MAX_SEEN = 2000
+_BOGUS_DECLARATION = re.compile(r"<!(?!--|\[|doctype)", re.IGNORECASE)
 _BLOCK_TAGS = {"p", "br", "div", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "tr"}
 
 
@@ -72,12 +73,11 @@ class _TextExtractor(HTMLParser):
 def html_to_text(markup: str) -> str:
     """Plain text of an HTML fragment: tags dropped, entities decoded, whitespace tidied.
 
-    Text that merely looks like markup (`<!channel>`) is data to the parser only when it is not a tag;
-    HTMLParser treats `<!channel>` as a declaration, so it is kept verbatim rather than silently lost.
+    HTMLParser would swallow `<!channel>` as a bogus comment; such text is hostile data, not markup,
+    so it is kept (escaped for the parser, decoded back) — it must reach the card, escaped there.
     """
     extractor = _TextExtractor()
-    extractor.handle_decl = lambda decl: extractor.parts.append(f"<!{decl}>")  # type: ignore[method-assign]
-    extractor.feed(markup)
+    extractor.feed(_BOGUS_DECLARATION.sub("&lt;!", markup))
     extractor.close()
     return tidy("".join(extractor.parts))
 
