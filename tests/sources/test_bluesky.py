@@ -34,13 +34,17 @@ def test_cursor_paging_and_resume_with_since(fake: FakeSources, http: SourceHttp
     fake.bsky.append(bsky_post("zzz", "lumo fresh", at=5000))
     second = poll_source(_config(fake), first.cursor, http)
     assert [i.text for i in second.items] == ["lumo fresh"]
-    assert fake.calls("bsky")[-1].params["since"] == "2025-06-15T15:29:50.000Z"  # newest seen (15:44:50) − 15 min
+    assert (
+        fake.calls("bsky")[-1].params["since"] == "2025-06-15T15:29:50.000Z"
+    )  # newest seen (15:44:50) − 15 min
 
 
 def test_public_appview_refusal_explains_credentials(fake: FakeSources, http: SourceHttp) -> None:
     fake.bsky_requires_auth = True
     result = poll_source(_config(fake), None, http)
-    assert "HTTP 403" in (result.error or "") and "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD" in (result.error or "")
+    assert "HTTP 403" in (result.error or "") and "BLUESKY_HANDLE and BLUESKY_APP_PASSWORD" in (
+        result.error or ""
+    )
 
 
 @pytest.fixture
@@ -75,5 +79,7 @@ def test_wrong_password_is_an_error(fake: FakeSources, logged_in: SourceHttp) ->
 def test_malformed(fake: FakeSources, http: SourceHttp) -> None:
     fake.queue("bsky", body={"cursor": "x"})
     assert "no posts list" in (poll_source(_config(fake), None, http).error or "")
-    fake.queue("bsky", body={"posts": [{"uri": "at://x/app.bsky.feed.post/1", "record": {}, "author": {"did": "d"}}]})
+    fake.queue(
+        "bsky", body={"posts": [{"uri": "at://x/app.bsky.feed.post/1", "record": {}, "author": {"did": "d"}}]}
+    )
     assert "lacks createdAt" in (poll_source(_config(fake), None, http).error or "")

@@ -26,7 +26,10 @@ def test_rss_items_and_304_when_unchanged(fake: FakeSources, http: SourceHttp) -
     assert [i.source_id for i in first.items] == ["feed:reviews:r1", "feed:reviews:r2"]
     review, hostile = first.items
     assert review.text == "Lumo review\n\nGreat app & fast" and review.lang == "en-GB"
-    assert review.url == "https://example.com/r1" and review.created_at.isoformat() == "2025-06-15T15:06:40+00:00"
+    assert (
+        review.url == "https://example.com/r1"
+        and review.created_at.isoformat() == "2025-06-15T15:06:40+00:00"
+    )
     assert hostile.text == "Lumo <!channel> help\n\nCannot log in"  # plain text; the card escapes it
     assert first.cursor["etag"] and first.cursor["last_modified"]
 
@@ -53,7 +56,10 @@ def test_atom_and_json_feed(fake: FakeSources, http: SourceHttp) -> None:
     atom_items = poll_source(_config(fake.url("feed") + "/blog.atom"), None, http).items
     json_items = poll_source(_config(fake.url("feed") + "/notes.json"), None, http).items
     for items in (atom_items, json_items):
-        assert [i.text for i in items] == ["Lumo review\n\nGreat app & fast", "Lumo <!channel> help\n\nCannot log in"]
+        assert [i.text for i in items] == [
+            "Lumo review\n\nGreat app & fast",
+            "Lumo <!channel> help\n\nCannot log in",
+        ]
         assert items[0].url == "https://example.com/r1" and items[0].lang == "en"
     assert atom_items[0].author == "Reviewer" and json_items[0].author == "Writer"
 
@@ -90,4 +96,6 @@ def test_bundled_sample_feed_parses_offline(http: SourceHttp) -> None:
     assert result.error is None and 5 <= len(result.items) <= 8
     assert all(i.source_id.startswith("feed:demo:lumo-sample-") and "Lumo" in i.text for i in result.items)
     assert all(i.author and i.url.startswith("https://") for i in result.items)
-    assert any("refund" in i.text for i in result.items) and any("Synchronisierung" in i.text for i in result.items)
+    assert any("refund" in i.text for i in result.items) and any(
+        "Synchronisierung" in i.text for i in result.items
+    )

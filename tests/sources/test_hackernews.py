@@ -15,8 +15,13 @@ def _config(fake: FakeSources, query: str = "lumo", **extra: object) -> SourceCo
 
 def test_stories_and_comments_become_items(fake: FakeSources, http: SourceHttp) -> None:
     fake.hn = [
-        hn_hit(1, title="Show HN: Lumo", story_text="<p>We built <i>Lumo</i>.</p><p>Try it</p>", url="https://lumo.example"),
-        hn_hit(2, comment="Lumo&#x27;s sync <a href=\"x\">broke</a> &lt;!channel&gt;", at=5, author="pg"),
+        hn_hit(
+            1,
+            title="Show HN: Lumo",
+            story_text="<p>We built <i>Lumo</i>.</p><p>Try it</p>",
+            url="https://lumo.example",
+        ),
+        hn_hit(2, comment='Lumo&#x27;s sync <a href="x">broke</a> &lt;!channel&gt;', at=5, author="pg"),
     ]
     story, comment = poll_source(_config(fake), None, http).items
     assert story.source_id == "hn:1" and story.url == "https://news.ycombinator.com/item?id=1"
@@ -64,8 +69,14 @@ def test_or_query_is_sent_as_optional_words_and_filtered_locally(fake: FakeSourc
     result = poll_source(_config(fake, query="(lumo OR lumen) -job"), None, http)
     assert [i.source_id for i in result.items] == ["hn:1"]
     assert result.fetched == 3 and sorted(result.skipped) == ["hn:2", "hn:3"]
-    assert algolia_query('lumo "lumo app" -job') == {"query": 'lumo "lumo app" -job', "advancedSyntax": "true"}
-    assert algolia_query('lumo OR "lumo app"') == {"query": 'lumo "lumo app"', "optionalWords": 'lumo,"lumo app"'}
+    assert algolia_query('lumo "lumo app" -job') == {
+        "query": 'lumo "lumo app" -job',
+        "advancedSyntax": "true",
+    }
+    assert algolia_query('lumo OR "lumo app"') == {
+        "query": 'lumo "lumo app"',
+        "optionalWords": 'lumo,"lumo app"',
+    }
 
 
 def test_malformed_and_failures(fake: FakeSources, http: SourceHttp) -> None:

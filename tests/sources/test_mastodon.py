@@ -16,7 +16,13 @@ def _config(fake: FakeSources, **extra: object) -> SourceConfig:
 
 
 def test_statuses_become_items(fake: FakeSources, http: SourceHttp) -> None:
-    fake.masto = [masto_status(101, '<p>I <3 <a href="https://x/tags/lumo">#<span>lumo</span></a> &lt;!channel&gt;</p>', lang="de")]
+    fake.masto = [
+        masto_status(
+            101,
+            '<p>I <3 <a href="https://x/tags/lumo">#<span>lumo</span></a> &lt;!channel&gt;</p>',
+            lang="de",
+        )
+    ]
     [item] = poll_source(_config(fake), None, http).items
     host = fake.root.removeprefix("http://")
     assert item.source_id == f"mastodon:{host}:101"
@@ -54,11 +60,17 @@ def test_deleted_between_pages(fake: FakeSources, http: SourceHttp) -> None:
     assert len(result.items) == 100 and result.cursor == {"min_id": "100"}
 
 
-def test_rate_limit_reset_header_is_used_when_no_retry_after(fake: FakeSources, http: SourceHttp, time_: FakeTime) -> None:
+def test_rate_limit_reset_header_is_used_when_no_retry_after(
+    fake: FakeSources, http: SourceHttp, time_: FakeTime
+) -> None:
     fake.masto = [masto_status(1, "lumo")]
     reset = datetime.now(UTC).replace(microsecond=0).timestamp() + 3600
-    fake.queue("masto", status=429, body={"error": "Too many requests"},
-               headers={"X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).isoformat()})
+    fake.queue(
+        "masto",
+        status=429,
+        body={"error": "Too many requests"},
+        headers={"X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).isoformat()},
+    )
     result = poll_source(_config(fake), None, http)
     assert result.error is not None and "Too many requests" in result.error
     assert result.retry_after is not None and 3500 < result.retry_after <= 3600
