@@ -6,6 +6,7 @@ Syntax (case-insensitive, whole words with Unicode-aware boundaries):
     lumo app              both words, anywhere (AND is implicit)
     "lumo app"            the phrase: these words next to each other (any whitespace between)
     -job  -"job offer"    exclude posts containing the word / the phrase
+    -(job OR hiring)      exclude a group
     lumo OR lumen         either side; OR binds looser than AND: `a b OR c` is `(a b) OR c`
     (lumo OR lumen) app   parentheses group
     lang:de  -lang:en     the post's language (primary subtag: lang:en matches en-GB); unknown never matches
@@ -73,6 +74,10 @@ def _tokenize(query: str) -> list[_Token]:
             position += 1
         if position == len(query):
             return tokens
+        if query.startswith("-(", position):  # an excluded group
+            tokens.append(_Token("(", position + 1, negated=True))
+            position += 2
+            continue
         found = _TOKEN.match(query, position)
         if found is None:  # only a '-' not followed by a word or a phrase gets here
             raise MatchSyntaxError(f"'-' must be followed by a word or a phrase (position {position + 1})")
@@ -147,7 +152,7 @@ class _Parser:
             if closing is None or closing.kind != ")":
                 raise MatchSyntaxError(f"'(' at position {token.position} is never closed")
             self.index += 1
-            return False, predicate
+            return token.negated, predicate
         return token.negated, _term(token)
 
 
