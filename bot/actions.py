@@ -22,6 +22,7 @@ from bot.outbox import enqueue
 from bot.pipeline import load_card_view
 from bot.rules import DEPARTMENTS
 from bot.services import Services
+from bot.text import escape_for_slack, truncate
 
 
 class ActionRefused(Exception):
@@ -41,7 +42,9 @@ class ActionOutcome:
 def reassign(services: Services, mention_id: int, to_department: str, user_id: str) -> ActionOutcome:
     """Move a mention to another department: correction, new card in its channel, old card updated."""
     if to_department not in DEPARTMENTS:
-        raise ActionRefused(f"'{to_department}' is not a department I know.")
+        # the value comes from the click payload, which anyone with the signing secret can forge
+        shown = escape_for_slack(truncate(str(to_department), 40))
+        raise ActionRefused(f"'{shown}' is not a department I know.")
     channel = services.rules.channel_for(to_department)
     if channel is None:
         raise ActionRefused(f"No channel is configured for {to_department}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from bot.errors import InvalidMention
 from bot.incoming import from_record, from_slack_event, skip_reason
 from bot.pipeline import StoreOutcome, store_mention
+from bot.safe_json import loads_bounded
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,8 @@ class IngestResult:
 def ingest_body(services: Services, raw: bytes) -> IngestResult:
     """Validate and store one JSON mention or a list; nothing is stored from an invalid batch."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_bounded(raw.decode("utf-8"))
+    except ValueError as exc:  # also bad UTF-8, deep nesting, NaN/Infinity and 5000-digit numbers
         return IngestResult(400, {"error": f"malformed JSON: {exc}"})
     records = data if isinstance(data, list) else [data]
     if not records or len(records) > MAX_BATCH:
