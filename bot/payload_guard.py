@@ -10,11 +10,14 @@ see the same payload. Reasons are one line and never echo the request back.
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
 
 from bot.safe_json import loads_bounded
 
@@ -58,6 +61,21 @@ class Rejected(Exception):
         self.status = status
         self.reason = " ".join(reason.split())[:300]  # one line, whatever a parser put in it
         super().__init__(self.reason)
+
+
+def admit(body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier | None) -> tuple[str, str]:
+    """Signature, then parsing, then shape: the body text and content type Bolt may be given."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Rejected(400, "body is not UTF-8") from None
+    if verifier is not None:  # before parsing: a stranger's body is never looked into
+        check_timestamp(headers, time.time())
+        if not verifier.is_valid_request(text, headers):
+            raise Rejected(401, "invalid or stale signature")
+    payload, content_type = parse_slack_body(text, headers.get("content-type", ""))
+    check_shape(payload)
+    return text, content_type
 
 
 def check_timestamp(headers: Mapping[str, str], now: float, max_age: int = 300) -> None:
@@ -187,6 +205,6 @@ def _fields(obj: dict[str, Any], spec: dict[str, Kinds], where: str) -> None:
 
 
 def _names(kinds: Kinds) -> str:
-    names = {str: "a string", dict: "an object", list: "a list"}
+    names: dict[type, str] = {str: "a string", dict: "an object", list: "a list"}
     options = kinds if isinstance(kinds, tuple) else (kinds,)
     return " or ".join(names.get(kind, kind.__name__) for kind in options)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import json
 import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -104,18 +103,7 @@ class WebApp:
         headers = _headers(environ)
         if self.bolt_app is None:
             return _json(404, {"error": "Slack is not configured"})
-        try:
-            body_text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise Rejected(400, "body is not UTF-8") from None
-        if self.verifier is not None:  # before parsing: strangers' bodies are never looked into
-            payload_guard.check_timestamp(headers, time.time())
-            if not self.verifier.is_valid_request(body_text, headers):
-                raise Rejected(401, "invalid or stale signature")
-        payload, headers["content-type"] = payload_guard.parse_slack_body(
-            body_text, headers.get("content-type", "")
-        )
-        payload_guard.check_shape(payload)
+        body_text, headers["content-type"] = payload_guard.admit(body, headers, self.verifier)
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         try:
             request = BoltRequest(body=body_text, headers=bolt_headers)

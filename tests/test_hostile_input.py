@@ -11,16 +11,28 @@ import hmac
 import http.client
 import json
 import logging
+import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import pytest
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
 
+from bot.app import create_app
+from bot.classify.cascade import Cascade
 from bot.db import init_db, make_engine
-from bot.rules import load_rules
+from bot.rules import RoutingRules, load_rules
+from bot.services import Services
+from bot.settings import Settings
+from bot.web import WebApp, make_server
 from tests.conftest import RULES_YAML
+from tests.fakes.slack_server import FakeSlack
+from tests.handlers import KeywordClassifier
 from tests.harness import INGEST_TOKEN, SECRET, Pipeline, event_body, message, pipeline, sign, wait_for
 
 JSON = "application/json"
@@ -245,3 +257,63 @@ def test_a_forged_department_is_escaped_in_the_ephemeral_reply(app: Pipeline) ->
         "&lt;!channel&gt; &amp; &lt;@U1|boss&gt;" in reply["text"] and "is not a department" in reply["text"]
     )
     assert "<!channel>" not in json.dumps(reply) and "<@U1" not in json.dumps(reply)
+
+
+def test_bolt_internal_headers_from_a_client_are_ignored(app: Pipeline) -> None:
+    """X-Slack-Bolt-Lazy-Only would make Bolt skip the listener that stores the mention."""
+    body = event_body(message("glassdoor: lazy-only header", "1700000000.000400"))
+    lazy = {"X-Slack-Bolt-Lazy-Only": "true", "X-Slack-Bolt-Lazy-Function-Name": "nothing"}
+    assert app.signed(body, **lazy)[0] == 200
+    assert [m.text for m in app.mentions() if "lazy-only" in m.text] == ["glassdoor: lazy-only header"]
+
+
+def test_a_listener_tripping_over_a_payload_answers_400_and_the_app_stays_up(
+    sqlite_engine: Engine, rules: RoutingRules, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A shape the guard does not know still gives a 4xx and one log line; server trouble stays 5xx."""
+    with FakeSlack() as slack:
+        settings = Settings(
+            slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=slack.base_url
+        )
+        services = Services(
+            settings=settings,
+            rules=rules,
+            engine=sqlite_engine,
+            cascade=Cascade(rules, KeywordClassifier()),
+            slack=WebClient(token="xoxb-test", base_url=slack.base_url),
+            bot_user_id="UBOT",
+        )
+        bolt = create_app(services)
+
+        @bolt.event("reaction_added")
+        def trips(event: dict[str, Any]) -> None:
+            event["item"]["ts"].upper()  # a payload without item.ts: KeyError, as an unforeseen shape would
+
+        @bolt.event("reaction_removed")
+        def server_trouble(event: dict[str, Any]) -> None:
+            raise ConnectionError("database went away")
+
+        server = make_server(WebApp(services, bolt), host="127.0.0.1", port=0)
+        threading.Thread(target=server.run, daemon=True).start()
+        root = f"http://127.0.0.1:{server.effective_port}/slack/events"
+        try:
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                status, text = _post(root, event_body({"type": "reaction_added", "item": {}}))
+            assert status == 400 and "unexpected payload shape" in json.loads(text)["error"]
+            [record] = [r for r in caplog.records if r.levelno >= logging.INFO]
+            assert record.exc_info is None and "KeyError" in record.getMessage()
+            assert "test_hostile_input.py" in record.getMessage()  # where, for the developer
+            assert _post(root, event_body({"type": "reaction_removed", "item": {}}))[0] == 500
+            assert _post(root, event_body(message("still up", "1700000000.000500")))[0] == 200
+        finally:
+            server.close()
+
+
+def _post(url: str, body: bytes) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": JSON, **sign(body)})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
