@@ -73,8 +73,7 @@ def admit(body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier |
         check_timestamp(headers, time.time())
         if not verifier.is_valid_request(text, headers):
             raise Rejected(401, "invalid or stale signature")
-    payload, content_type = parse_slack_body(text, headers.get("content-type", ""))
-    check_shape(payload)
+    _, content_type = parse_slack_body(text, headers.get("content-type", ""))
     return text, content_type
 
 
@@ -90,7 +89,7 @@ def check_timestamp(headers: Mapping[str, str], now: float, max_age: int = 300) 
 
 
 def parse_slack_body(body: str, content_type: str) -> tuple[dict[str, Any], str]:
-    """The payload and the content type to hand Bolt (which parses JSON iff this one says JSON)."""
+    """The checked payload and the content type to hand Bolt (which parses JSON iff this one does)."""
     kind = content_type.split(";")[0].strip().lower()
     try:
         if kind == "application/json" or body.startswith("{"):  # Bolt's own rule
@@ -105,6 +104,7 @@ def _object(data: Any) -> dict[str, Any]:
         raise Rejected(400, "malformed body: the payload must be a JSON object")
     if not isinstance(data.get("type"), str):
         raise Rejected(400, "malformed body: the payload has no 'type'")
+    check_shape(data)
     return data
 
 
@@ -121,9 +121,8 @@ def _form(body: str) -> dict[str, Any]:
 
 
 def check_shape(payload: dict[str, Any]) -> None:
-    """Raise Rejected(400) when a field Bolt or a listener reads has the wrong type."""
-    if "command" in payload or "ssl_check" in payload:
-        return  # a form: every value is a string
+    """Raise Rejected(400) when a field Bolt or a listener reads has the wrong type (JSON payloads;
+    a slash command is a flat form of strings)."""
     _fields(payload, _TOP, "payload")
     _identity(payload, "payload")
     kind = payload["type"]

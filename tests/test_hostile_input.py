@@ -102,6 +102,9 @@ SLACK_CASES = [
         b'{"type": "url_verification", "n": ' + b"9" * 5000 + b"}", JSON, "digits", id="5000-digits"
     ),
     pytest.param(_click(actions=[]), FORM, "actions", id="actions-empty"),
+    pytest.param(
+        _click(actions=[], command="/insights"), FORM, "actions", id="actions-empty-posing-as-command"
+    ),
     pytest.param(_click(actions="reassign"), FORM, "actions", id="actions-string"),
     pytest.param(_click(actions=[{"action_id": 5}]), FORM, "action_id", id="action-id-number"),
     pytest.param(
