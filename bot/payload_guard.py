@@ -57,9 +57,10 @@ _ACTION: dict[str, Kinds] = {
 class Rejected(Exception):
     """A request refused at the edge: HTTP status and a one-line reason for the client and the log."""
 
-    def __init__(self, status: int, reason: str) -> None:
+    def __init__(self, status: int, reason: str, detail: str = "") -> None:
         self.status = status
         self.reason = " ".join(reason.split())[:300]  # one line, whatever a parser put in it
+        self.detail = " ".join(detail.split())[:300]  # for the log only, never for the client
         super().__init__(self.reason)
 
 

@@ -46,12 +46,13 @@ class WebApp:
             status, headers, body = self.route(environ)
         except Rejected as exc:  # bad input: one log line, never a traceback
             log.warning(
-                "%s %s from %s refused %d: %s",
+                "%s %s from %s refused %d: %s%s",
                 environ.get("REQUEST_METHOD"),
                 environ.get("PATH_INFO"),
                 environ.get("REMOTE_ADDR", "?"),
                 exc.status,
                 exc.reason,
+                f" ({exc.detail})" if exc.detail else "",
             )
             status, headers, body = _json(exc.status, {"error": exc.reason})
         except Exception:  # a bug must not take the process down or leak details
@@ -108,8 +109,8 @@ class WebApp:
         try:
             request = BoltRequest(body=body_text, headers=bolt_headers)
         except payload_guard.INPUT_ERRORS as exc:  # a shape the guard missed: still the client's
-            log.warning("Bolt could not read the request: %s", payload_guard.describe(exc))
-            raise Rejected(400, "malformed body: unexpected payload shape") from None
+            detail = payload_guard.describe(exc)
+            raise Rejected(400, "malformed body: unexpected payload shape", detail) from None
         response = self.bolt_app.dispatch(request)
         out = {k: v[0] for k, v in response.headers.items() if v}
         payload = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
