@@ -3,12 +3,14 @@ place that knows every listener module (each exposes `register(app, services)`).
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 
 from bot.context import Services
+from bot.slack.payload_guard import INPUT_ERRORS, describe
 
 log = logging.getLogger(__name__)
 
@@ -46,11 +48,26 @@ def create_app(services: Services) -> App:
 
 
 def _handle_error(error: Exception, body: dict[str, Any], respond: Any = None) -> BoltResponse | None:
-    """One global error handler: the user sees a short kind message, the log sees the detail."""
-    log.error("listener failed for %s: %s", body.get("type") or body.get("command"), error, exc_info=error)
+    """One global error handler: the user sees a short kind message, the log sees the detail.
+
+    A KeyError/TypeError/… means the payload was not shaped as a listener assumed (web.py's guard
+    should have refused it): answer 400 with one log line saying where, so hostile input can neither
+    cause a 5xx nor flood the log with tracebacks. Anything else is our trouble: 500, so Slack retries.
+    """
+    kind = body.get("type") or body.get("command")
+    answer = None
+    if isinstance(error, INPUT_ERRORS):
+        log.warning("listener could not read a %.40r payload: %s", kind, describe(error))
+        answer = BoltResponse(
+            status=400,
+            body=json.dumps({"error": "malformed body: unexpected payload shape"}),
+            headers={"Content-Type": "application/json"},
+        )
+    else:
+        log.error("listener failed for %.40r: %s", kind, error, exc_info=error)
     if respond is not None and body.get("response_url"):
         try:
             respond(text="Sorry, something went wrong on our side. Please try again.")
         except Exception:  # the user-facing apology is best effort
             log.warning("could not tell the user about the error")
-    return None
+    return answer

@@ -14,7 +14,9 @@ from bot.context import Services
 from bot.pipeline import actions
 
 log = logging.getLogger(__name__)
-_BLOCK = re.compile(r"^actions:(\d+)$")
+# ASCII digits, bounded: "²".isdigit() is True but int("²") fails, and 5000 digits overflow the id column
+_ID = re.compile(r"^[0-9]{1,18}$")
+_BLOCK = re.compile(r"^actions:([0-9]{1,18})$")
 
 
 def register(app: App, services: Services) -> None:
@@ -41,7 +43,7 @@ def mention_id_of(body: dict[str, Any]) -> int | None:
     """The mention a click is about: the button value, else the actions block id."""
     action = (body.get("actions") or [{}])[0]
     value = str(action.get("value") or "")
-    if value.isdigit():
+    if _ID.match(value):
         return int(value)
     match = _BLOCK.match(str(action.get("block_id") or ""))
     return int(match.group(1)) if match else None

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
@@ -16,9 +15,15 @@ from sqlalchemy import text
 
 from bot.context import Services
 from bot.intake.ingest import ingest_body
+from bot.slack import payload_guard
+from bot.slack.payload_guard import Rejected
 
 log = logging.getLogger(__name__)
-MAX_BODY = 1024 * 1024  # 1 MB: larger bodies get 413 before they are read
+MAX_BODY = 1024 * 1024  # 1 MB: larger bodies get 413
+# waitress reads (buffers) bodies up to this size before the app answers, so the 413 for a body
+# between MAX_BODY and DRAIN_LIMIT reaches the client; above it waitress refuses without reading,
+# closes, and the client's unread upload may turn that answer into a connection reset.
+DRAIN_LIMIT = 4 * MAX_BODY
 StartResponse = Callable[..., Any]
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -39,6 +44,17 @@ class WebApp:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             status, headers, body = self.route(environ)
+        except Rejected as exc:  # bad input: one log line, never a traceback
+            log.warning(
+                "%s %s from %s refused %d: %s%s",
+                environ.get("REQUEST_METHOD"),
+                environ.get("PATH_INFO"),
+                environ.get("REMOTE_ADDR", "?"),
+                exc.status,
+                exc.reason,
+                f" ({exc.detail})" if exc.detail else "",
+            )
+            status, headers, body = _json(exc.status, {"error": exc.reason})
         except Exception:  # a bug must not take the process down or leak details
             log.exception(
                 "unhandled error for %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
@@ -59,7 +75,7 @@ class WebApp:
             return _json(405, {"error": "use POST"})
         length = _content_length(environ)
         if length is None or length > MAX_BODY:
-            return _json(413 if length else 400, {"error": "body must be between 1 byte and 1 MB"})
+            raise Rejected(413 if length else 400, "body must be between 1 byte and 1 MB")
         body = environ["wsgi.input"].read(length) if length else b""
         return self.slack_events(environ, body) if path == "/slack/events" else self.ingest(environ, body)
 
@@ -78,24 +94,24 @@ class WebApp:
             return _json(404, {"error": "ingest is disabled: set INGEST_TOKEN"})
         given = environ.get("HTTP_AUTHORIZATION", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            return _json(401, {"error": "missing or wrong bearer token"})
+            raise Rejected(401, "missing or wrong bearer token")
         result = ingest_body(self.services.intake(), body)
+        if result.status >= 400:
+            raise Rejected(result.status, str(result.body.get("error", "bad request")))
         return _json(result.status, result.body)
 
     def slack_events(self, environ: dict[str, Any], body: bytes) -> Answer:
         headers = _headers(environ)
         if self.bolt_app is None:
             return _json(404, {"error": "Slack is not configured"})
-        try:
-            body_text = body.decode("utf-8")
-        except UnicodeDecodeError:
-            return _json(400, {"error": "body is not UTF-8"})
-        if self.verifier is not None and not self.verifier.is_valid_request(body_text, headers):
-            return _json(401, {"error": "invalid or stale signature"})
-        if not _parses(body_text, headers.get("content-type", "")):
-            return _json(400, {"error": "malformed body"})
+        body_text, headers["content-type"] = payload_guard.admit(body, headers, self.verifier)
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
-        response = self.bolt_app.dispatch(BoltRequest(body=body_text, headers=bolt_headers))
+        try:
+            request = BoltRequest(body=body_text, headers=bolt_headers)
+        except payload_guard.INPUT_ERRORS as exc:  # a shape the guard missed: still the client's
+            detail = payload_guard.describe(exc)
+            raise Rejected(400, "malformed body: unexpected payload shape", detail) from None
+        response = self.bolt_app.dispatch(request)
         out = {k: v[0] for k, v in response.headers.items() if v}
         payload = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         return response.status, out, payload
@@ -109,27 +125,16 @@ def _content_length(environ: dict[str, Any]) -> int | None:
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {k[5:].replace("_", "-").lower(): str(v) for k, v in environ.items() if k.startswith("HTTP_")}
+    # X-Slack-Bolt-* are Bolt's internal lazy-listener switches (skip the ack, run one lazy function
+    # inline); the signature does not cover headers, so a client must not be able to set them.
+    headers = {
+        k[5:].replace("_", "-").lower(): str(v)
+        for k, v in environ.items()
+        if k.startswith("HTTP_") and not k.startswith("HTTP_X_SLACK_BOLT_")
+    }
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = str(environ["CONTENT_TYPE"])
     return headers
-
-
-def _parses(body: str, content_type: str) -> bool:
-    """Slack sends JSON (events) or a form (commands, and interactivity with a JSON `payload`)."""
-    try:
-        if content_type.startswith("application/json"):
-            data = json.loads(body)
-            # an event callback without an event object would crash Bolt's middleware: reject it here
-            return isinstance(data, dict) and (
-                data.get("type") != "event_callback" or isinstance(data.get("event"), dict)
-            )
-        form = parse_qs(body, strict_parsing=True)
-        if "payload" in form:
-            return isinstance(json.loads(form["payload"][0]), dict)
-        return "command" in form or "ssl_check" in form
-    except ValueError:
-        return False
 
 
 def make_server(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> Any:
@@ -137,7 +142,7 @@ def make_server(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> Any:
     from waitress.server import create_server
 
     return create_server(
-        wsgi, host=host, port=port, threads=threads, max_request_body_size=MAX_BODY, ident="social-router"
+        wsgi, host=host, port=port, threads=threads, max_request_body_size=DRAIN_LIMIT, ident="social-router"
     )
 
 

@@ -105,7 +105,12 @@ def from_record(record: Any, origin: str = "ingest") -> IncomingMention:
     if not isinstance(record, dict):
         raise InvalidMention("each mention must be a JSON object")
     raw_id, text = record.get("id"), record.get("text")
-    if not isinstance(raw_id, str | int) or not str(raw_id).strip() or len(str(raw_id)) > MAX_ID_CHARS:
+    if (
+        not isinstance(raw_id, str | int)
+        or isinstance(raw_id, bool)
+        or not str(raw_id).strip()
+        or len(str(raw_id)) > MAX_ID_CHARS
+    ):
         raise InvalidMention(f"'id' must be a non-empty string of at most {MAX_ID_CHARS} characters")
     if not isinstance(text, str) or not clean_plain(text):
         raise InvalidMention(f"mention {raw_id!s}: 'text' must be a non-empty string")
@@ -131,11 +136,16 @@ def _short(record: dict[str, Any], key: str, limit: int) -> str:
 
 
 def _parse_time(value: Any, mention_id: str) -> datetime:
-    if value in (None, ""):
+    if value is None or value == "":
         return utcnow()
-    if isinstance(value, int | float):
-        return datetime.utcfromtimestamp(value)
     try:
-        return to_naive_utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
-        raise InvalidMention(f"mention {mention_id}: 'created_at' must be ISO 8601, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise TypeError
+        if isinstance(value, int | float):  # Unix seconds; 1e20, NaN and inf overflow or fail here
+            return datetime.utcfromtimestamp(value)
+        return to_naive_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except (TypeError, ValueError, OverflowError, OSError):
+        shown = repr(value)[:60]
+        raise InvalidMention(
+            f"mention {mention_id[:40]}: 'created_at' must be ISO 8601 or Unix seconds, got {shown}"
+        ) from None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from bot.domain.errors import InvalidMention
+from bot.domain.safe_json import loads_bounded
 from bot.intake.incoming import from_record, from_slack_event, skip_reason
 from bot.store.mentions import StoreOutcome, store_mention
 
@@ -58,8 +58,8 @@ class IngestResult:
 def ingest_body(target: IntakeTarget, raw: bytes) -> IngestResult:
     """Validate and store one JSON mention or a list; nothing is stored from an invalid batch."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = loads_bounded(raw.decode("utf-8"))
+    except ValueError as exc:  # also bad UTF-8, deep nesting, NaN/Infinity and 5000-digit numbers
         return IngestResult(400, {"error": f"malformed JSON: {exc}"})
     records = data if isinstance(data, list) else [data]
     if not records or len(records) > MAX_BATCH:

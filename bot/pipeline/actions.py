@@ -17,6 +17,7 @@ from bot.classify.corrections import record_correction
 from bot.context import Services
 from bot.domain.clock import utcnow
 from bot.domain.rules import DEPARTMENTS
+from bot.domain.text import escape_for_slack, truncate
 from bot.pipeline.process import load_card_view
 from bot.slack.cards import CardView, render_card
 from bot.store.engine import session_scope
@@ -41,7 +42,9 @@ class ActionOutcome:
 def reassign(services: Services, mention_id: int, to_department: str, user_id: str) -> ActionOutcome:
     """Move a mention to another department: correction, new card in its channel, old card updated."""
     if to_department not in DEPARTMENTS:
-        raise ActionRefused(f"'{to_department}' is not a department I know.")
+        # the value comes from the click payload, which anyone with the signing secret can forge
+        shown = escape_for_slack(truncate(str(to_department), 40))
+        raise ActionRefused(f"'{shown}' is not a department I know.")
     channel = services.rules.channel_for(to_department)
     if channel is None:
         raise ActionRefused(f"No channel is configured for {to_department}.")
