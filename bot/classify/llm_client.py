@@ -88,7 +88,7 @@ class _Wait:
 
     def __init__(self, max_wait: float) -> None:
         self.max_wait = max_wait
-        self.backoff = wait_exponential_jitter(initial=INITIAL_WAIT, max=max_wait, jitter=INITIAL_WAIT)
+        self.backoff = wait_exponential_jitter(multiplier=INITIAL_WAIT, max=max_wait, jitter=INITIAL_WAIT)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

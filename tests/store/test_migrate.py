@@ -100,7 +100,11 @@ def _start_together(url: str, processes: int = 3) -> list[subprocess.CompletedPr
         subprocess.Popen([sys.executable, "-c", _START, url], stderr=subprocess.PIPE, text=True)
         for _ in range(processes)
     ]
-    return [subprocess.CompletedProcess(p.args, p.wait(timeout=120), "", p.stderr.read()) for p in running]
+    results = []
+    for process in running:
+        _, stderr = process.communicate(timeout=120)  # communicate also closes the pipe
+        results.append(subprocess.CompletedProcess(process.args, process.returncode, "", stderr))
+    return results
 
 
 @pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
