@@ -67,7 +67,8 @@ def click_of(body: dict[str, Any]) -> actions.Click | None:
     ]
     if not named or len({mention for mention, _ in named}) > 1:
         return None
-    mention, version = named[0]
+    mention = named[0][0]
+    version = next((v for _, v in named if v is not None), None)
     return actions.Click(
         mention_id=int(mention),
         version=int(version or 0),
