@@ -68,11 +68,11 @@ def test_a_copy_of_a_text_moved_to_hr_follows_it_into_hr_and_never_reaches_sales
         _ingest(p, {"id": "tw-2", "text": PRICE, "source": "twitter", "author": "@bob"})
         sales = p.cards("C0SALES")
         assert len(sales) == 1 and not sales[0].thread_ts  # the original card, now a stub
-        assert PRICE not in json.dumps(
-            p.slack.messages[("C0SALES", sales[0].raw and p.deliveries()[0].message_ts)]
-        )
+        sales_ts = p.deliveries()[0].message_ts
+        assert PRICE not in json.dumps(p.slack.messages[("C0SALES", sales_ts)], ensure_ascii=False)
         hr_card, reply = p.cards("C0HR")
-        assert PRICE in hr_card.raw and reply.thread_ts  # the copy, in the HR card's thread
+        hr_ts = next(d.message_ts for d in p.deliveries() if d.channel == "C0HR" and d.kind == "card")
+        assert PRICE in hr_card.raw and reply.thread_ts == hr_ts  # the copy, in the HR card's thread
         copy = p.mentions()[1]
         assert (copy.department, copy.duplicate_of) == ("hr", first.id)
         row = p.classifications()[copy.id or 0]
