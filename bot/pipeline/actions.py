@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from bot.classify.corrections import record_correction
 from bot.context import Services
@@ -25,7 +25,7 @@ from bot.pipeline.process import load_card_view
 from bot.slack.cards import CardView, render_card
 from bot.store.card_guard import claim_version, is_card_of
 from bot.store.engine import session_scope
-from bot.store.models import Mention
+from bot.store.models import Delivery, Mention
 from bot.store.outbox import enqueue
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def reassign(services: Services, click: Click, to_department: str) -> ActionOutc
         correction = record_correction(session, mention, to_department, user_id)
         _handled(mention, "reassigned", user_id)
         mention.department = to_department
+        _carry_copies(session, services, mention, channel_id)
         moved = replace(view, department=to_department, triage=False, state="new", ping="")
         enqueue(
             session,
@@ -135,6 +136,34 @@ def _load(session: Session, services: Services, click: Click) -> tuple[Mention, 
     if mention.department and mention.department != view.department:
         view = replace(view, department=mention.department, triage=False)  # it was reassigned before
     return mention, replace(view, version=mention.version)
+
+
+def _carry_copies(session: Session, services: Services, mention: Mention, channel_id: str) -> None:
+    """Copies threaded under this mention's card move with it (they are the same text). Into a
+    restricted department, their thread replies elsewhere are redacted through the outbox."""
+    copies = list(session.exec(select(Mention).where(Mention.duplicate_of == mention.id)).all())
+    for copy in copies:
+        copy.department = mention.department
+    if not copies or not services.rules.is_restricted(mention.department):
+        return
+    replies = session.exec(
+        select(Delivery)
+        .where(col(Delivery.mention_id).in_([c.id for c in copies]), Delivery.kind == "thread")
+        .where(Delivery.channel != channel_id)
+    ).all()
+    for reply in replies:
+        text = (
+            f"🔒 A copy of mention #{mention.id}, moved to <#{channel_id}>. Its text is only visible there."
+        )
+        enqueue(
+            session,
+            dedupe_key=f"redact:{reply.id}",
+            kind="update",
+            channel=reply.channel,
+            payload={"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]},
+            mention_id=reply.mention_id,
+            parent_id=reply.id,
+        )
 
 
 def _handled(mention: Mention, state: str, user_id: str) -> None:

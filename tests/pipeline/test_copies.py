@@ -139,3 +139,20 @@ def test_an_unsure_hr_mention_is_triaged_in_hr_not_in_the_shared_triage_channel(
         assert "Needs triage" in card.header and text in card.section_texts[0]
         assert "restricted department" in card.raw
         p.assert_cards_match_routes()
+
+
+def test_copies_threaded_in_sales_before_the_move_follow_it_and_their_replies_are_redacted(
+    sqlite_engine: Engine, rules: RoutingRules
+) -> None:
+    with pipeline(sqlite_engine, rules, cascade=_keywords(rules)) as p:
+        _ingest(p, {"id": "r-1", "text": PRICE, "source": "twitter"})
+        _ingest(p, {"id": "r-2", "text": PRICE, "source": "reddit"})
+        first, copy = p.mentions()
+        [reply] = [d for d in p.deliveries() if d.kind == "thread"]
+        assert PRICE in json.dumps(p.slack.messages[("C0SALES", reply.message_ts)])  # the snippet
+        assert first.id is not None
+        _click_reassign(p, first.id, "hr")
+        p.drain()
+        assert PRICE not in json.dumps(p.slack.messages[("C0SALES", reply.message_ts)], ensure_ascii=False)
+        assert [m.department for m in p.mentions()] == ["hr", "hr"]
+        assert copy.duplicate_of == first.id
