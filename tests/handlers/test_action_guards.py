@@ -27,10 +27,10 @@ def _mention(engine: Engine, mention_id: int) -> Mention:
 
 
 def test_a_stale_acknowledge_after_a_move_to_hr_puts_nothing_back_in_sales(
-    sqlite_engine: Engine, rules: RoutingRules
+    engine: Engine, rules: RoutingRules
 ) -> None:
-    with running_app(sqlite_engine, rules) as h:
-        mention_id, ts = post_card(h, sqlite_engine, TEXT, "sales", "C0SALES")
+    with running_app(engine, rules) as h:
+        mention_id, ts = post_card(h, engine, TEXT, "sales", "C0SALES")
         click(h, select_to("hr"), mention_id, "C0SALES", ts, user="U1", version=0)
         wait_for(lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
         # U2 still sees the card as it was (version 0) and acknowledges it
@@ -43,7 +43,7 @@ def test_a_stale_acknowledge_after_a_move_to_hr_puts_nothing_back_in_sales(
         [hr_card] = h.slack.posted("C0HR")
         assert TEXT in json.dumps(hr_card)
         assert f'"block_id": "actions:{mention_id}:1"' in json.dumps(hr_card)  # the version after the move
-    mention = _mention(sqlite_engine, mention_id)
+    mention = _mention(engine, mention_id)
     assert (mention.department, mention.state, mention.handled_by) == ("hr", "reassigned", "U1")
     assert mention.version == 1
 
@@ -81,11 +81,9 @@ def test_the_moved_card_in_hr_carries_the_new_version_and_its_buttons_work(
     assert _mention(sqlite_engine, mention_id).state == "acknowledged"
 
 
-def test_concurrent_clicks_on_one_card_have_exactly_one_winner(
-    sqlite_engine: Engine, rules: RoutingRules
-) -> None:
-    with running_app(sqlite_engine, rules) as h:
-        mention_id, ts = post_card(h, sqlite_engine, TEXT, "sales", "C0SALES")
+def test_concurrent_clicks_on_one_card_have_exactly_one_winner(engine: Engine, rules: RoutingRules) -> None:
+    with running_app(engine, rules) as h:
+        mention_id, ts = post_card(h, engine, TEXT, "sales", "C0SALES")
         clicks = [
             threading.Thread(target=click, args=(h, select_to("hr"), mention_id, "C0SALES", ts, "U1", 0)),
             threading.Thread(
@@ -100,7 +98,7 @@ def test_concurrent_clicks_on_one_card_have_exactly_one_winner(
         [update] = h.slack.calls("chat.update")
         [note] = h.slack.responses
         assert "changed since you opened it" in note["text"]
-        mention = _mention(sqlite_engine, mention_id)
+        mention = _mention(engine, mention_id)
         assert mention.version == 1 and mention.state in ("reassigned", "acknowledged")
         if mention.state == "reassigned":  # the move won: the sales card holds no text
             assert TEXT not in message(h, "C0SALES", ts)

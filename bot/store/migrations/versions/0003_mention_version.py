@@ -19,6 +19,9 @@ depends_on = None
 def upgrade() -> None:
     # A plain ADD COLUMN (no batch copy of the table on SQLite: that would drop the search triggers).
     # Existing cards were posted at version 0, which is what their buttons now count as.
+    # Skipped when present: a database adopted without alembic_version may already have the column.
+    if "version" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("mention")}:
+        return
     op.add_column("mention", sa.Column("version", sa.Integer(), server_default="0", nullable=False))
 
 
