@@ -46,7 +46,12 @@ def build_llm(settings: Settings, rules: RoutingRules) -> LLMClassifier:
     from bot.classify.llm_client import make_openai_client
 
     descriptions: dict[str, str] = {name: d.description for name, d in rules.departments.items()}
-    return LLMClassifier(make_openai_client(settings), settings.openai_model, descriptions)
+    return LLMClassifier(
+        make_openai_client(settings),
+        settings.openai_model,
+        descriptions,
+        deadline=settings.llm_deadline,
+    )
 
 
 def make_slack_client(settings: Settings) -> WebClient:

@@ -17,11 +17,11 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from openai import OpenAI
+from openai import NOT_GIVEN, NotGiven, OpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
-from bot.classify.llm_client import call_with_retries
+from bot.classify.llm_client import Deadline, call_with_retries
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Few, Result
 from bot.domain.rules import DEPARTMENTS, LABELS
@@ -134,8 +134,10 @@ class LLMClassifier:
         *,
         max_input_chars: int = 4000,
         attempts: int = 3,
+        deadline: float | None = None,
     ) -> None:
         self.client = client
+        self.deadline = deadline  # seconds for every attempt of one mention together (None: no limit)
         self.model = model
         self.system = system_prompt(descriptions)
         self.max_input_chars = max_input_chars
@@ -173,6 +175,13 @@ class LLMClassifier:
             {"role": "system", "content": self.system},
             {"role": "user", "content": user},
         ]
+        deadline = Deadline(self.deadline)  # one budget per mention, started before the first attempt
+        per_attempt = self.client.timeout if isinstance(self.client.timeout, int | float) else None
+
+        def timeout() -> float | NotGiven:  # None would mean "no timeout" to the SDK
+            left = deadline.timeout(per_attempt)
+            return NOT_GIVEN if left is None else left
+
         return call_with_retries(
             lambda: self.client.chat.completions.create(
                 model=self.model,
@@ -180,8 +189,10 @@ class LLMClassifier:
                 response_format=RESPONSE_FORMAT,
                 temperature=0,
                 max_completion_tokens=MAX_OUTPUT_TOKENS,
+                timeout=timeout(),
             ),
             attempts=self.attempts,
+            deadline=deadline,
         )
 
 

@@ -16,7 +16,15 @@ from typing import TypeVar
 
 import openai
 from openai import OpenAI
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_any,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
 
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.settings import Settings
@@ -27,6 +35,35 @@ T = TypeVar("T")
 # 408 and 409 are transient on OpenAI's side (request timeout, lock contention), like 429 and 5xx.
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 INITIAL_WAIT = 0.5
+MIN_ATTEMPT_SECONDS = 0.2  # not worth starting an attempt with less time than this left
+
+
+class Deadline:
+    """One overall time budget for every attempt of one call: attempts and waits all count against it.
+
+    Without it a hung server costs `attempts × timeout` plus the waits (three 20 s timeouts = 60 s per
+    mention); with it the caller gives up at `seconds` and answers another way (the local fallback).
+    """
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self._clock = clock
+        self._ends = None if seconds is None else clock() + seconds
+
+    def remaining(self) -> float | None:
+        """Seconds left, or None when there is no deadline."""
+        return None if self._ends is None else max(0.0, self._ends - self._clock())
+
+    def expired(self) -> bool:
+        left = self.remaining()
+        return left is not None and left < MIN_ATTEMPT_SECONDS
+
+    def timeout(self, per_attempt: float | None) -> float | None:
+        """The timeout for the next attempt: the per-attempt one, cut to what is left of the budget."""
+        left = self.remaining()
+        if left is None:
+            return per_attempt
+        return left if per_attempt is None else min(per_attempt, left)
 
 
 @dataclass(frozen=True)
@@ -84,18 +121,33 @@ def retry_after_seconds(exc: BaseException) -> float | None:
 
 
 class _Wait:
-    """Honour Retry-After (capped), otherwise exponential backoff with jitter."""
+    """Honour Retry-After (capped), otherwise exponential backoff with jitter; never past the deadline."""
 
-    def __init__(self, max_wait: float) -> None:
+    def __init__(self, max_wait: float, deadline: Deadline) -> None:
         self.max_wait = max_wait
+        self.deadline = deadline
         self.backoff = wait_exponential_jitter(multiplier=INITIAL_WAIT, max=max_wait, jitter=INITIAL_WAIT)
 
     def __call__(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         asked = retry_after_seconds(exc) if exc else None
-        if asked is not None:
-            return min(asked, self.max_wait)
-        return float(self.backoff(state))
+        wait = min(asked, self.max_wait) if asked is not None else float(self.backoff(state))
+        left = self.deadline.remaining()
+        return wait if left is None else min(wait, left)
+
+
+class _DeadlinePassed(stop_base):
+    """Stop retrying once the deadline leaves no time for another attempt."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self.deadline = deadline
+        self.stopped = False  # True once the deadline, not the attempt count, ended the retries
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        left = self.deadline.remaining()
+        # tenacity computes the wait before asking whether to stop: count the wait against the budget
+        self.stopped = left is not None and left - retry_state.upcoming_sleep < MIN_ATTEMPT_SECONDS
+        return self.stopped
 
 
 def describe(exc: BaseException) -> str:
@@ -117,11 +169,19 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
-def call_with_retries(fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0) -> T:
-    """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable."""
+def call_with_retries(
+    fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0, deadline: Deadline | None = None
+) -> T:
+    """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable.
+
+    With a `deadline`, no attempt starts once it has passed (`fn` should take its timeout from
+    `deadline.timeout(...)` so that a hung attempt ends with it too).
+    """
+    budget = deadline or Deadline(None)
+    out_of_time = _DeadlinePassed(budget)
     retrying = Retrying(
-        stop=stop_after_attempt(max(1, attempts)),
-        wait=_Wait(max_wait),
+        stop=stop_any(stop_after_attempt(max(1, attempts)), out_of_time),
+        wait=_Wait(max_wait, budget),
         retry=retry_if_exception(is_retryable),
         before_sleep=_log_retry,
         reraise=True,
@@ -137,6 +197,8 @@ def call_with_retries(fn: Callable[[], T], *, attempts: int = 3, max_wait: float
         return retrying(attempt)
     except openai.OpenAIError as exc:
         suffix = f" after {tried} attempts" if is_retryable(exc) and tried > 1 else ""
+        if is_retryable(exc) and out_of_time.stopped and budget.seconds is not None:
+            suffix += f"; deadline of {budget.seconds:g}s reached"
         raise ClassifierUnavailable(f"LLM unavailable: {describe(exc)}{suffix}") from None
 
 

@@ -16,7 +16,9 @@ class Route:
 
     department: str  # the classified department ("none" included)
     channel: str | None  # None: stored and counted, not posted
-    triage: bool  # True when a human must decide (low confidence or no channel configured)
+    # True when a human must decide (low confidence or no channel configured); the card says "Needs
+    # triage". Usually in triage_channel, but a restricted department's unsure mention stays in its own.
+    triage: bool
     ping: tuple[str, ...] = ()  # escalation targets (user IDs, user groups, here/channel)
     reason: str = ""
 
@@ -25,6 +27,12 @@ def decide_route(result: Result, rules: RoutingRules) -> Route:
     """Pure routing decision following routing_rules.yaml."""
     if result.confidence < rules.min_confidence:
         reason = f"confidence {result.confidence:.2f} below min_confidence {rules.min_confidence:.2f}"
+        restricted = rules.channel_for(result.department) if rules.is_restricted(result.department) else None
+        if restricted is not None:
+            # Restricted wins over triage: the text must not show in the shared triage channel, so it
+            # goes to its own department's channel marked as unsure, where that team can reassign it.
+            reason += "; restricted department, so triaged in its own channel"
+            return Route(result.department, restricted, triage=True, reason=reason)
         return Route(result.department, rules.triage_channel, triage=True, reason=reason)
     if result.department == "none":
         return Route("none", None, triage=False, reason="not actionable: stored, not posted")

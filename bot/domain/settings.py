@@ -27,6 +27,7 @@ class Settings:
     openai_base_url: str | None = None
     openai_model: str = DEFAULT_OPENAI_MODEL
     openai_timeout: float = 20.0
+    llm_deadline: float = 25.0  # seconds for all LLM attempts of one mention, then the local fallback
     database_url: str = DEFAULT_DATABASE_URL
     routing_rules: Path = Path("routing_rules.yaml")
     ingest_token: str | None = field(default=None, repr=False)
@@ -62,6 +63,7 @@ class Settings:
             openai_base_url=get("OPENAI_BASE_URL"),
             openai_model=get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL,
             openai_timeout=_positive_float(get("OPENAI_TIMEOUT"), "OPENAI_TIMEOUT", 20.0),
+            llm_deadline=_positive_float(get("LLM_DEADLINE"), "LLM_DEADLINE", 25.0),
             database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             routing_rules=Path(get("ROUTING_RULES") or "routing_rules.yaml"),
             ingest_token=get("INGEST_TOKEN"),

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import timedelta
 from functools import partial
 
-from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
+from bot.pipeline.copies import (
+    DUPLICATE_WINDOW,
+    correction_result,
+    result_from_row,
+    rule_index,
+    settled_result,
+    thread_parent,
+)
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.store.engine import session_scope
-from bot.store.models import Classification, Delivery, Mention
+from bot.store.models import Classification, Mention
 from bot.store.outbox import enqueue
 
 log = logging.getLogger(__name__)
-DUPLICATE_WINDOW = timedelta(hours=24)  # copies within this window go to the first card's thread
+__all__ = ["DUPLICATE_WINDOW", "card_view", "load_card_view", "process_batch", "process_mention"]
+__all__ += ["result_from_row"]
 Mapper = Callable[[Callable[[Mention], Result | Exception], Iterable[Mention]], Iterator[Result | Exception]]
 
 
@@ -35,20 +42,24 @@ def process_batch(
     """Classify and record a batch: one read, the classifications (outside any transaction, since an LLM
     call may take seconds; `mapper` may run them in parallel), then one write for the whole batch.
 
-    Identical normalised texts are classified once, whether stored earlier or within this batch. A
-    classification that raises leaves its mention pending; the claim expires and it is retried later.
+    Identical normalised texts are classified once, whether stored earlier or within this batch, unless
+    a correction or a rule says otherwise (bot.pipeline.copies). A classification that raises leaves
+    its mention pending; the claim expires and it is retried later.
     """
-    mentions, results = _load_pending(services.engine, mention_ids)
-    firsts: dict[str, Mention] = {}
+    mentions, results = _load_pending(services, mention_ids)
+    rules = services.rules
+    # copies matched by different rules (their own source/author) are different questions
+    keys = {_id(m): (m.text_hash, rule_index(rules, m)) for m in mentions}
+    firsts: dict[tuple[str, int | None], Mention] = {}
     for mention in mentions:
         if mention.id not in results:
-            firsts.setdefault(mention.text_hash, mention)
+            firsts.setdefault(keys[_id(mention)], mention)
     answers = dict(zip(firsts, mapper(partial(_classify_safely, services), firsts.values()), strict=True))
     for mention in mentions:
-        first, answer = firsts.get(mention.text_hash), answers.get(mention.text_hash)
+        first, answer = firsts.get(keys[_id(mention)]), answers.get(keys[_id(mention)])
         if mention.id in results or first is None or not isinstance(answer, Result):
             continue
-        same = first is mention
+        same = first is mention or keys[_id(mention)][1] is not None  # a rule decided it, not a cache
         results[_id(mention)] = (
             answer if same else answer.as_("cache", reason=f"same text as mention {first.id}")
         )
@@ -59,12 +70,13 @@ def process_batch(
         }
 
 
-def _load_pending(engine: Engine, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
-    with session_scope(engine) as session:
+def _load_pending(services: Services, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
+    rules = services.rules
+    with session_scope(services.engine) as session:
         query = select(Mention).where(col(Mention.id).in_(list(mention_ids)), Mention.status == "pending")
         mentions = list(session.exec(query.order_by(col(Mention.id))).all())
-        cached = {_id(m): r for m in mentions if (r := _cached_result(session, m)) is not None}
-    return mentions, cached
+        settled = {_id(m): r for m in mentions if (r := settled_result(session, rules, m)) is not None}
+    return mentions, settled
 
 
 def _classify_safely(services: Services, mention: Mention) -> Result | Exception:
@@ -80,41 +92,13 @@ def _id(mention: Mention) -> int:
     return mention.id
 
 
-def _cached_result(session: Session, mention: Mention) -> Result | None:
-    """Identical normalised texts are classified once: reuse the latest answer for the same text."""
-    row = session.exec(
-        select(Classification)
-        .join(Mention, col(Mention.id) == col(Classification.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id)
-        .order_by(col(Classification.id).desc())
-        .limit(1)
-    ).first()
-    return (
-        None
-        if row is None
-        else result_from_row(row).as_("cache", reason=f"same text as mention {row.mention_id}")
-    )
-
-
-def result_from_row(row: Classification) -> Result:
-    return Result(
-        department=row.department,
-        confidence=row.confidence,
-        sentiment=row.sentiment,
-        urgency=row.urgency,
-        language=row.language,
-        summary=row.summary,
-        topics=tuple(t for t in row.topics.split(",") if t),
-        classifier=row.classifier,
-        model=row.model,
-        reason=row.reason,
-    )
-
-
 def _record(session: Session, services: Services, mention_id: int, result: Result) -> Route | None:
     mention = session.get(Mention, mention_id)
     if mention is None or mention.status != "pending":  # another worker finished it meanwhile
         return None
+    corrected = correction_result(session, mention)  # a person may have corrected a copy meanwhile
+    if corrected is not None and result.classifier != "correction":
+        result = corrected
     row = _classification_row(mention_id, result)
     session.add(row)
     session.flush()
@@ -151,14 +135,15 @@ def _enqueue_card(
 ) -> None:
     assert route.channel is not None and mention.id is not None
     view = card_view(mention, result, route)
-    first_card = _first_copy_card(session, mention)
-    if first_card is not None:  # a copy of a recent mention: group it in the first card's thread
+    channel = services.channel_id(route.channel)
+    first_card = thread_parent(session, mention, channel)
+    if first_card is not None:  # a copy of a recent mention, same channel: group it in that thread
         mention.duplicate_of = first_card.mention_id
         payload = render_duplicate_reply(view)
-        key, kind, channel, parent = f"thread:{mention.id}", "thread", first_card.channel, first_card.id
+        key, kind, parent = f"thread:{mention.id}", "thread", first_card.id
     else:
         payload = render_card(view)
-        key, kind, channel, parent = f"card:{mention.id}", "card", services.channel_id(route.channel), None
+        key, kind, parent = f"card:{mention.id}", "card", None
     enqueue(
         session,
         dedupe_key=key,
@@ -168,18 +153,6 @@ def _enqueue_card(
         mention_id=mention.id,
         parent_id=parent,
     )
-
-
-def _first_copy_card(session: Session, mention: Mention) -> Delivery | None:
-    since = mention.received_at - DUPLICATE_WINDOW
-    return session.exec(
-        select(Delivery)
-        .join(Mention, col(Mention.id) == col(Delivery.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id, Delivery.kind == "card")
-        .where(col(Mention.received_at) >= since)
-        .order_by(col(Delivery.id))
-        .limit(1)
-    ).first()
 
 
 def card_view(mention: Mention, result: Result, route: Route) -> CardView:
@@ -203,6 +176,7 @@ def card_view(mention: Mention, result: Result, route: Route) -> CardView:
         reason=route.reason if route.triage else result.reason,
         state=mention.state,
         ping=ping_markup(route.ping),
+        version=mention.version,
     )
 
 

@@ -53,6 +53,7 @@ class CardView:
     state: str = "new"  # new | acknowledged | not_relevant | reassigned
     state_note: str = ""  # trusted markup built by the bot, e.g. "moved to #team-sales by <@U1>"
     ping: str = ""  # trusted escalation markup from bot.domain.routing.ping_markup
+    version: int = 0  # mention.version when rendered: the buttons carry it to detect stale clicks
 
 
 def escaped_within(text: str, limit: int) -> str:
@@ -131,10 +132,10 @@ def _actions(view: CardView) -> dict[str, Any]:
         for d in DEPARTMENTS
         if d != view.department or view.triage
     ]
-    value = str(view.mention_id)
+    value = f"{view.mention_id}:{view.version}"
     return {
         "type": "actions",
-        "block_id": f"actions:{view.mention_id}",
+        "block_id": f"actions:{view.mention_id}:{view.version}",
         "elements": [
             {
                 "type": "static_select",

@@ -40,6 +40,9 @@ class Mention(SQLModel, table=True):
     handled_by: str = Field(default="", max_length=40)
     handled_at: NaiveDatetime | None = None
     duplicate_of: int | None = Field(default=None, foreign_key="mention.id")
+    # Bumped by every card action, compared in the same UPDATE: a click carries the version its card
+    # showed, so a stale or concurrent click is refused instead of the last writer winning.
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Classification(SQLModel, table=True):

@@ -37,7 +37,7 @@ def test_every_department_reaches_its_own_channel(rules: RoutingRules, departmen
     assert route.triage is False
 
 
-@pytest.mark.parametrize("department", ["product", "support", "hr", "sales", "none"])
+@pytest.mark.parametrize("department", ["product", "support", "sales", "none"])
 def test_below_min_confidence_goes_to_triage_whatever_the_label(rules: RoutingRules, department: str) -> None:
     route = decide_route(Result(department, 0.59, urgency="high", sentiment="negative"), rules)
     assert route.channel == "C0TRIAGE"
@@ -45,6 +45,14 @@ def test_below_min_confidence_goes_to_triage_whatever_the_label(rules: RoutingRu
     assert route.department == department  # the model's guess is kept for the human
     assert route.ping == ()  # triage never pings: a human decides first
     assert route.reason == "confidence 0.59 below min_confidence 0.60"
+
+
+def test_a_restricted_department_below_min_confidence_stays_in_its_own_channel_marked_unsure(
+    rules: RoutingRules,
+) -> None:
+    route = decide_route(Result("hr", 0.41, urgency="high", sentiment="negative"), rules)
+    assert (route.channel, route.triage, route.department, route.ping) == ("C0HR", True, "hr", ())
+    assert route.reason.startswith("confidence 0.41 below min_confidence 0.60; restricted")
 
 
 def test_confidence_exactly_at_the_threshold_is_routed(rules: RoutingRules) -> None:

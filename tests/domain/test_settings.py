@@ -39,6 +39,7 @@ def test_values_are_read_and_normalised() -> None:
         "ROUTING_RULES": "/etc/rules.yaml",
         "LOG_LEVEL": "debug",
         "OPENAI_TIMEOUT": "7.5",
+        "LLM_DEADLINE": "12",
         "OPENAI_BASE_URL": "http://localhost:11434/v1",
         "OPENAI_MODEL": "llama3.2",
         "LOCAL_MODEL_PATH": "/var/lib/sr/model.joblib",
@@ -49,6 +50,7 @@ def test_values_are_read_and_normalised() -> None:
     assert settings.routing_rules == Path("/etc/rules.yaml")
     assert settings.log_level == "DEBUG"
     assert settings.openai_timeout == 7.5
+    assert settings.llm_deadline == 12.0
     assert settings.openai_base_url == "http://localhost:11434/v1"
     assert settings.openai_model == "llama3.2"
     assert settings.model_path == Path("/var/lib/sr/model.joblib")
@@ -120,6 +122,7 @@ DOCUMENTED = [
     "INGEST_TOKEN",
     "LOG_LEVEL",
     "OPENAI_TIMEOUT",
+    "LLM_DEADLINE",
     "LOCAL_MODEL_PATH",
 ]
 

@@ -127,12 +127,12 @@ def test_huge_text_stays_within_block_kit_limits() -> None:
 
 def test_buttons_while_new_and_select_skips_current_department() -> None:
     actions = _block(render_card(VIEW), "actions")[0]
-    assert actions["block_id"] == "actions:42"
+    assert actions["block_id"] == "actions:42:0"  # mention id and the version the card shows
     select, ack, not_relevant = actions["elements"]
     assert select["action_id"] == "reassign"
     assert [o["value"] for o in select["options"]] == ["product", "hr", "sales"]
-    assert (ack["action_id"], ack["value"]) == ("acknowledge", "42")
-    assert (not_relevant["action_id"], not_relevant["value"]) == ("not_relevant", "42")
+    assert (ack["action_id"], ack["value"]) == ("acknowledge", "42:0")
+    assert (not_relevant["action_id"], not_relevant["value"]) == ("not_relevant", "42:0")
 
 
 def test_triage_card_says_so_and_offers_every_department() -> None:
