@@ -14,6 +14,7 @@ from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
+from bot.pipeline.links import first_link_card
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Delivery, Mention
@@ -151,7 +152,9 @@ def _enqueue_card(
 ) -> None:
     assert route.channel is not None and mention.id is not None
     view = card_view(mention, result, route)
-    first_card = _first_copy_card(session, mention)
+    first_card = _first_copy_card(session, mention) or first_link_card(
+        session, mention, mention.received_at - DUPLICATE_WINDOW, services.channel_id(route.channel)
+    )
     if first_card is not None:  # a copy of a recent mention: group it in the first card's thread
         mention.duplicate_of = first_card.mention_id
         payload = render_duplicate_reply(view)
