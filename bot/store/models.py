@@ -132,7 +132,6 @@ class AlertRecord(SQLModel, table=True):
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
 
 
-
 class SourceCursor(SQLModel, table=True):
     """One built-in listener's place: its cursor, who polls it now, when next, and how it went."""
 

@@ -9,7 +9,7 @@ result is recorded; if the poller dies, it lapses after `hold`.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -98,6 +98,7 @@ def record_success(
     fetched: int,
     next_due: datetime,
     now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Stored:
     """Store the items and the new cursor in one transaction, and release the claim.
 
@@ -124,7 +125,11 @@ def record_success(
         )
         if done.rowcount != 1:
             return Stored(0, kept_claim=False)
-        new = sum(not store_mention_in(conn, mention).duplicate for mention in mentions)
+        new = 0
+        for mention in mentions:
+            new += not store_mention_in(conn, mention).duplicate
+            if progress is not None:
+                progress(1)
     return Stored(new, kept_claim=True)
 
 

@@ -27,7 +27,7 @@ from bot.domain.sources import SourceConfig
 from bot.domain.text import clean_plain
 from bot.intake.sources.http import SourceHttp
 from bot.intake.sources.items import Item
-from bot.intake.sources.poller import PollResult, poll_source
+from bot.intake.sources.poller import PollResult, poll_source, start_cursor
 from bot.store.sources import Claim, claim_due, record_failure, record_success
 
 log = logging.getLogger(__name__)
@@ -95,12 +95,14 @@ class SourcePoller:
         wake: Callable[[], None] = lambda: None,
         threads: int = 4,
         owner: str | None = None,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.engine = engine
         self.http = http
         self.sources = sources
         self.wake = wake
         self.owner = owner or owner_id()
+        self.clock = clock  # naive UTC, like every time in the database
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="source")
 
     def run_once(self) -> list[Outcome]:
@@ -108,7 +110,7 @@ class SourcePoller:
         configs = {config.name: config for config in self.sources()}
         if not configs:
             return []
-        claims = claim_due(self.engine, list(configs), self.owner, hold=CLAIM_HOLD)
+        claims = claim_due(self.engine, list(configs), self.owner, hold=CLAIM_HOLD, now=self.clock())
         outcomes = list(self._pool.map(lambda c: self._poll(configs[c.name], c), claims))
         if any(outcome.new for outcome in outcomes):
             self.wake()
@@ -122,6 +124,23 @@ class SourcePoller:
                 log.exception("polling sources failed; retrying in %.0fs", tick)
             stop.wait(tick)
 
+    def backfill(
+        self, config: SourceConfig, since: datetime, progress: Callable[[int], None] | None = None
+    ) -> Outcome:
+        """Poll `config` once from a cursor reaching back to `since` (up to 50 pages), now, whatever
+        its schedule; refused while another poller holds the source."""
+        claims = claim_due(
+            self.engine, [config.name], self.owner, hold=CLAIM_HOLD, now=self.clock(), ignore_due=True
+        )
+        if not claims:
+            return Outcome(config.name, ok=False, error="another poller is polling it now; try again shortly")
+        deep = config.model_copy(update={"max_pages": 50})
+        result = poll_source(deep, start_cursor(config, since), self.http)
+        outcome = self._record(config, claims[0], result, progress)
+        if outcome.new:
+            self.wake()
+        return outcome
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.http.close()
@@ -134,8 +153,14 @@ class SourcePoller:
             log.exception("source %s: recording the poll failed", config.name)
             return Outcome(config.name, ok=False, error=f"{type(exc).__name__}: {exc}")
 
-    def _record(self, config: SourceConfig, claim: Claim, result: PollResult) -> Outcome:
-        now = utcnow()
+    def _record(
+        self,
+        config: SourceConfig,
+        claim: Claim,
+        result: PollResult,
+        progress: Callable[[int], None] | None = None,
+    ) -> Outcome:
+        now = self.clock()
         if not result.ok:
             error = result.error or "unknown error"
             due = next_due(config, now, claim.consecutive_failures + 1, result.retry_after)
@@ -153,6 +178,7 @@ class SourcePoller:
             fetched=result.fetched,
             next_due=next_due(config, now),
             now=now,
+            progress=progress,
         )
         if claim.consecutive_failures and stored.kept_claim:
             log.info("source %s recovered after %d failed polls", config.name, claim.consecutive_failures)
