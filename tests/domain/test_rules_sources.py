@@ -93,3 +93,15 @@ def test_duplicate_source_names_are_refused(tmp_path: Path) -> None:
         "sources:\n  - {name: a, type: hackernews, query: x}\n  - {name: a, type: hackernews, query: y}\n",
     )
     assert found == [(1, "sources: source names must be unique: a")]
+
+
+def test_bluesky_credentials_come_from_the_environment_and_stay_out_of_repr() -> None:
+    from bot.domain.settings import Settings
+
+    settings = Settings.from_env({"BLUESKY_HANDLE": "me.bsky.social", "BLUESKY_APP_PASSWORD": "abcd-efgh"})
+    assert settings.source_credentials == {
+        "BLUESKY_HANDLE": "me.bsky.social",
+        "BLUESKY_APP_PASSWORD": "abcd-efgh",
+    }
+    assert "abcd-efgh" not in repr(settings)
+    assert Settings.from_env({}).source_credentials == {}
