@@ -17,6 +17,21 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Idempotent: a database adopted at the baseline (made before migrations) may already have these.
+    existing = sa.inspect(op.get_bind())
+    if not existing.has_table("source_cursor"):
+        _create_source_cursor()
+    if "link_hash" not in {column["name"] for column in existing.get_columns("mention")}:
+        # Plain ALTER TABLE (no batch copy on SQLite): a table rebuild would drop the full-text triggers.
+        # The server default fills existing rows; new rows always get a value from the application.
+        op.add_column(
+            "mention", sa.Column("link_hash", sa.String(length=64), nullable=False, server_default="")
+        )
+    if "ix_mention_link_hash" not in {index["name"] for index in existing.get_indexes("mention")}:
+        op.create_index(op.f("ix_mention_link_hash"), "mention", ["link_hash"], unique=False)
+
+
+def _create_source_cursor() -> None:
     op.create_table(
         "source_cursor",
         sa.Column("name", sa.String(length=64), nullable=False),
