@@ -26,6 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
+
 from bot.delivery.senders import SlackSender  # noqa: E402
 from bot.delivery.worker import DeliveryWorker  # noqa: E402
 from bot.domain.rules import RoutingRules, load_rules  # noqa: E402

@@ -15,6 +15,8 @@ from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.settings import Settings
+from bot.intake.sources.http import SourceHttp
+from bot.intake.sources.runner import SourcePoller
 from bot.pipeline.worker import ClassificationWorker
 from handlers import create_app
 
@@ -54,8 +56,18 @@ def start_pipeline_workers(services: Services, sender: Sender, runtime: Runtime)
     runtime.on_stop(classifier.close)
 
 
+def start_source_poller(services: Services, runtime: Runtime, *, tick: float = 5.0) -> SourcePoller:
+    """The built-in listeners' thread. It reads `services.rules.sources` on every loop, so a SIGHUP
+    that adds, changes or removes a source takes effect without a restart."""
+    http = SourceHttp(credentials=services.settings.source_credentials)
+    poller = SourcePoller(services.engine, http, lambda: services.rules.sources, wake=services.work_ready.set)
+    runtime.spawn("sources", lambda stop: poller.run_forever(stop, tick))
+    runtime.on_stop(poller.close)
+    return poller
+
+
 def start_background(services: Services, runtime: Runtime) -> None:
-    """The worker role: classification backlog, outbox and scheduler; SIGHUP reloads the schedule."""
+    """The worker role: classification backlog, outbox, scheduler and listeners; SIGHUP reloads rules."""
     assert services.slack is not None
     services.cascade.warm_up()
     start_pipeline_workers(services, SlackSender(services.slack), runtime)
@@ -64,6 +76,7 @@ def start_background(services: Services, runtime: Runtime) -> None:
     scheduler = SchedulerRunner(services)
     scheduler.start()
     runtime.on_stop(scheduler.shutdown)
+    start_source_poller(services, runtime)
 
     def reload(_signum: int, _frame: Any) -> None:
         if reload_rules(services):
@@ -105,6 +118,6 @@ def run_socket(settings: Settings) -> int:
 
 def _wait_for_termination(runtime: Runtime) -> None:
     signal.signal(signal.SIGTERM, lambda *_: runtime.stop.set())
-    log.info("worker running: outbox, classification backlog and scheduler (Ctrl-C to stop)")
+    log.info("worker running: outbox, classification backlog, scheduler, listeners (Ctrl-C to stop)")
     while not runtime.stop.wait(1.0):
         pass

@@ -94,12 +94,16 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 
     rules = load_rules(settings.routing_rules)  # raises ConfigError listing every problem
     counts = f"{len(rules.departments)} departments, {len(rules.rules)} rules, {len(rules.digests)} digests"
+    counts += f", {len(rules.sources)} sources" if rules.sources else ""
     print(f"{settings.routing_rules}: OK ({counts})")
     llm = f"LLM {settings.openai_model} with local fallback"
     print(f"classifier: {llm if settings.llm_enabled else 'local'}")
+    from bot.cli.sources import probe_all
+
+    failed_sources = probe_all(rules, settings, sys.stdout)
     if not settings.slack_bot_token:
         print("Slack: SLACK_BOT_TOKEN not set, channels not checked")
-        return 0
+        return 1 if failed_sources else 0
     client = make_slack_client(settings)
     identity = client.auth_test()
     print(f"Slack: connected as {identity.get('user')} in {identity.get('team')}")
@@ -109,7 +113,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
         where = f"{settings.routing_rules}:{line_of(loc, lines)}"
         print(f"{where}: {describe_loc(loc)}: {problem}", file=sys.stderr)
     print("channels: OK" if not problems else f"channels: {len(problems)} problem(s)")
-    return 1 if problems else 0
+    return 1 if problems or failed_sources else 0
 
 
 def train(args: argparse.Namespace, settings: Settings) -> int:
@@ -133,3 +137,11 @@ def digest(args: argparse.Namespace, settings: Settings) -> int:
 
     services = build_services(settings, with_slack=not args.dry_run and bool(settings.slack_bot_token))
     return run_digest_command(services, args.name, dry_run=args.dry_run, out=sys.stdout)
+
+
+def sources(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.sources import backfill, list_sources
+
+    if args.action == "backfill":
+        return backfill(settings, args.name, args.since, sys.stdout)
+    return list_sources(settings, sys.stdout, as_json=args.json)

@@ -16,7 +16,10 @@ from bot.context import Services
 from bot.delivery.senders import TerminalSender
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.settings import Settings
+from bot.domain.sources import SourceConfig
 from bot.intake.incoming import from_record
+from bot.intake.sources.http import SourceHttp
+from bot.intake.sources.runner import SourcePoller
 from bot.pipeline.worker import ClassificationWorker
 from bot.store.engine import session_scope
 from bot.store.mentions import store_mention
@@ -37,15 +40,35 @@ def run_demo(settings: Settings, out: TextIO) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{DEMO_DB}{suffix}").unlink(missing_ok=True)
     settings = replace(settings, database_url=f"sqlite:///{DEMO_DB}", openai_api_key=None)
-    out.write("Social Router demo: SQLite, local classifier, bundled sample mentions (no Slack, no OpenAI)\n")
+    out.write(
+        "Social Router demo: SQLite, local classifier, bundled sample mentions and a sample feed "
+        "(no Slack, no OpenAI, no network)\n"
+    )
     out.write("Training or loading the local model…\n")
     out.flush()
     services = build_services(settings, with_slack=False, use_llm=False)
     records = sample_records()
     stored = sum(not store_mention(services.engine, from_record(r, origin="demo")).duplicate for r in records)
+    stored += _poll_sample_feed(services, out)
     _drain(services, TerminalSender(out, color=out.isatty()))
     out.write(summary(services, stored))
     return 0
+
+
+def _poll_sample_feed(services: Services, out: TextIO) -> int:
+    """A built-in listener at work, offline: one poll of a `feed` source reading the bundled feed file."""
+    with resources.as_file(resources.files("bot").joinpath("samples/feed.xml")) as path:
+        source = SourceConfig(name="demo-feed", type="feed", url=Path(path).resolve().as_uri(), every="30m")
+        poller = SourcePoller(services.engine, SourceHttp(), lambda: [source])
+        try:
+            outcomes = poller.run_once()
+        finally:
+            poller.close()
+    new = sum(outcome.new for outcome in outcomes)
+    errors = [outcome.error for outcome in outcomes if outcome.error]
+    where = f"sources: demo-feed (type feed, {source.url})"
+    out.write(f"Polled {where}: {new} new items" + (f", error: {errors[0]}" if errors else "") + "\n")
+    return new
 
 
 def _drain(services: Services, sender: TerminalSender) -> None:

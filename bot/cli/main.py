@@ -1,4 +1,4 @@
-"""Command line: `python -m bot serve|socket|demo|classify|replay|eval|check|train|digest`."""
+"""Command line: `python -m bot serve|socket|demo|classify|replay|eval|check|train|digest|sources`."""
 
 from __future__ import annotations
 
@@ -78,12 +78,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--status", action="store_true", help="show where the schema is, change nothing")
     migrate.set_defaults(handler=commands.migrate)
 
-    sub.add_parser("check", help="validate configuration (and Slack channels)").set_defaults(
-        handler=commands.check
-    )
+    sub.add_parser(
+        "check", help="validate configuration (Slack channels, one request per source)"
+    ).set_defaults(handler=commands.check)
     sub.add_parser("train", help="retrain the local model with stored corrections").set_defaults(
         handler=commands.train
     )
+
+    sources = sub.add_parser("sources", help="built-in listeners: status, or `backfill NAME --since 7d`")
+    sources.add_argument("--json", action="store_true")
+    sources.set_defaults(handler=commands.sources, action=None)
+    actions = sources.add_subparsers(dest="action", metavar="ACTION")
+    backfill = actions.add_parser("backfill", help="fetch a source's posts since --since, now")
+    backfill.add_argument("name")
+    backfill.add_argument("--since", default="7d", help="how far back: 30m, 24h, 7d, 2w (default 7d)")
 
     digest = sub.add_parser("digest", help="build a digest from routing_rules.yaml and send it")
     digest.add_argument("name")

@@ -13,7 +13,7 @@ class IncomingMention:
     """A mention before it is stored: plain text plus where it came from."""
 
     source_id: str
-    origin: str  # slack_message | app_mention | ingest | replay | demo
+    origin: str  # slack_message | app_mention | ingest | replay | demo | listener
     text: str
     source: str = ""
     author: str = ""
@@ -22,3 +22,4 @@ class IncomingMention:
     created_at: datetime = field(default_factory=utcnow)
     slack_channel: str = ""
     slack_ts: str = ""
+    link: str = ""  # the outside page a post shares (listeners), so one link groups into one card thread

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.domain.errors import ConfigError
+from bot.domain.sources import SourceConfig, SourceList
 from bot.domain.yamlpos import line_of, load_with_lines
 
 DEPARTMENTS: tuple[str, ...] = ("product", "support", "hr", "sales")
@@ -169,6 +170,7 @@ class RoutingRules(_Strict):
     rules: list[OverrideRule] = Field(default_factory=list)
     digests: list[Digest] = Field(default_factory=list)
     alerts: Alerts | None = None
+    sources: SourceList = Field(default_factory=list)  # built-in listeners (bot.intake.sources)
 
     _triage = field_validator("triage_channel")(classmethod(lambda cls, v: _check_channel(v)))
 
@@ -204,8 +206,16 @@ def load_rules(path: Path) -> RoutingRules:
         raise ConfigError([_describe(path, error, lines) for error in exc.errors()]) from None
 
 
+def _entry_key(loc: tuple[Any, ...], message: str) -> tuple[Any, ...]:
+    """A source entry's cross-field message starts with the key it is about: point at that key."""
+    first = message.split(" ", 1)[0]
+    if len(loc) == 2 and loc[0] == "sources" and first in SourceConfig.model_fields:
+        return (*loc, first)
+    return loc
+
+
 def _describe(path: Path, error: Any, lines: dict[Any, int]) -> str:
-    loc = tuple(error["loc"])
+    loc = _entry_key(tuple(error["loc"]), str(error["msg"]).removeprefix("Value error, "))
     key = ".".join(str(part) for part in loc).removesuffix(".[key]") or "(top level)"
     line = line_of(loc, lines)
     where = f"{path}:{line}" if line else str(path)

@@ -37,6 +37,9 @@ class Settings:
     classify_workers: int = 4  # parallel classifications (LLM calls are slow, the local model is not)
     slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
     auto_migrate: bool = True  # apply pending schema migrations at start (else refuse to start)
+    # built-in listeners (`sources:` in the rules file): Bluesky search may need a login
+    bluesky_handle: str | None = None
+    bluesky_app_password: str | None = field(default=None, repr=False)
 
     @property
     def llm_enabled(self) -> bool:
@@ -73,7 +76,15 @@ class Settings:
             classify_workers=int(_positive_float(get("CLASSIFY_WORKERS"), "CLASSIFY_WORKERS", 4)),
             slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
             auto_migrate=_flag(get("AUTO_MIGRATE"), "AUTO_MIGRATE", default=True),
+            bluesky_handle=get("BLUESKY_HANDLE"),
+            bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
         )
+
+    @property
+    def source_credentials(self) -> dict[str, str]:
+        """What listeners may log in with, by environment variable name (only those that are set)."""
+        pairs = {"BLUESKY_HANDLE": self.bluesky_handle, "BLUESKY_APP_PASSWORD": self.bluesky_app_password}
+        return {name: value for name, value in pairs.items() if value}
 
     def require(self, *names: str) -> None:
         """Raise one ConfigError naming every required variable that is missing."""

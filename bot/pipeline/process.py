@@ -20,6 +20,7 @@ from bot.pipeline.copies import (
     settled_result,
     thread_parent,
 )
+from bot.pipeline.links import first_link_card
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Mention
@@ -136,8 +137,11 @@ def _enqueue_card(
     assert route.channel is not None and mention.id is not None
     view = card_view(mention, result, route)
     channel = services.channel_id(route.channel)
-    first_card = thread_parent(session, mention, channel)
-    if first_card is not None:  # a copy of a recent mention, same channel: group it in that thread
+    # a copy of a recent mention (same text, or the same outside link), same channel: group it in that thread
+    first_card = thread_parent(session, mention, channel) or first_link_card(
+        session, mention, mention.received_at - DUPLICATE_WINDOW, channel
+    )
+    if first_card is not None:
         mention.duplicate_of = first_card.mention_id
         payload = render_duplicate_reply(view)
         key, kind, parent = f"thread:{mention.id}", "thread", first_card.id

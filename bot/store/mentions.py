@@ -7,10 +7,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Table, or_
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
 from bot.domain.clock import utcnow
+from bot.domain.links import link_hash
 from bot.domain.mention import IncomingMention
 from bot.domain.text import text_hash
 from bot.store.engine import insert_ignoring_duplicates, session_scope
@@ -33,21 +34,26 @@ def store_mention(engine: Engine, incoming: IncomingMention, *, event_id: str | 
     Two INSERT … ON CONFLICT DO NOTHING statements in one transaction: this runs inside every Slack
     request, so it stays on SQLAlchemy Core (the ORM tripled the acknowledgement time).
     """
-    dialect = engine.dialect.name
     with engine.begin() as conn:
-        if event_id:
-            event = {"event_id": event_id, "received_at": utcnow()}
-            taken = insert_ignoring_duplicates(dialect, EVENTS, event, "event_id").returning(
-                EVENTS.c.event_id
-            )
-            if conn.execute(taken).first() is None:
-                return StoreOutcome(None, duplicate=True)
-        insert = insert_ignoring_duplicates(dialect, MENTIONS, _mention_values(incoming), "source_id")
-        new_id = conn.execute(insert.returning(MENTIONS.c.id)).scalar_one_or_none()
-        if new_id is None:
-            existing = select(MENTIONS.c.id).where(MENTIONS.c.source_id == incoming.source_id)
-            return StoreOutcome(conn.execute(existing).scalar_one_or_none(), duplicate=True)
-        return StoreOutcome(int(new_id), duplicate=False)
+        return store_mention_in(conn, incoming, event_id=event_id)
+
+
+def store_mention_in(
+    conn: Connection, incoming: IncomingMention, *, event_id: str | None = None
+) -> StoreOutcome:
+    """`store_mention` inside the caller's transaction (a listener commits items and cursor together)."""
+    dialect = conn.dialect.name
+    if event_id:
+        event = {"event_id": event_id, "received_at": utcnow()}
+        taken = insert_ignoring_duplicates(dialect, EVENTS, event, "event_id").returning(EVENTS.c.event_id)
+        if conn.execute(taken).first() is None:
+            return StoreOutcome(None, duplicate=True)
+    insert = insert_ignoring_duplicates(dialect, MENTIONS, _mention_values(incoming), "source_id")
+    new_id = conn.execute(insert.returning(MENTIONS.c.id)).scalar_one_or_none()
+    if new_id is None:
+        existing = select(MENTIONS.c.id).where(MENTIONS.c.source_id == incoming.source_id)
+        return StoreOutcome(conn.execute(existing).scalar_one_or_none(), duplicate=True)
+    return StoreOutcome(int(new_id), duplicate=False)
 
 
 def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
@@ -61,6 +67,7 @@ def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
         "lang_hint": incoming.lang_hint,
         "text": incoming.text,
         "text_hash": text_hash(incoming.text),
+        "link_hash": link_hash(incoming.link) if incoming.link else "",
         "slack_channel": incoming.slack_channel,
         "slack_ts": incoming.slack_ts,
         "created_at": incoming.created_at,

@@ -19,13 +19,15 @@ class Mention(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     source_id: str = Field(unique=True, max_length=300)  # e.g. "slack:C1:1700.1", "ingest:tw-123"
-    origin: str = Field(max_length=20)  # slack_message | app_mention | ingest | replay | demo
+    origin: str = Field(max_length=20)  # slack_message | app_mention | ingest | replay | demo | listener
     source: str = Field(default="", max_length=100)  # twitter, reddit, linkedin, …
     author: str = Field(default="", max_length=300)
     url: str = Field(default="", max_length=2000)
     lang_hint: str = Field(default="", max_length=10)
     text: str = Field(sa_column=Column(Text, nullable=False))  # plain text, Slack markup neutralised
     text_hash: str = Field(index=True, max_length=64)  # sha256 of the normalised text
+    # sha256 of the normalised outside link a listener item shares ('' for none): groups one link
+    link_hash: str = Field(default="", index=True, max_length=64)
     slack_channel: str = Field(default="", max_length=40)
     slack_ts: str = Field(default="", max_length=40)
     created_at: NaiveDatetime = Field(default_factory=utcnow)  # when the author posted it
@@ -131,3 +133,21 @@ class AlertRecord(SQLModel, table=True):
     count: int
     baseline: float
     created_at: NaiveDatetime = Field(default_factory=utcnow, index=True)
+
+
+class SourceCursor(SQLModel, table=True):
+    """One built-in listener's place: its cursor, who polls it now, when next, and how it went."""
+
+    __tablename__ = "source_cursor"
+
+    name: str = Field(primary_key=True, max_length=64)  # the `sources:` entry's name
+    cursor: str = Field(default="{}", sa_column=Column(Text, nullable=False))  # JSON, fetcher-defined
+    claimed_by: str = Field(default="", max_length=100)  # the poller (host:pid:n) holding the claim
+    claimed_until: NaiveDatetime | None = None  # the claim lapses then, if its poller died
+    next_due_at: NaiveDatetime | None = None  # None: due now
+    last_success_at: NaiveDatetime | None = None
+    last_error_at: NaiveDatetime | None = None
+    last_error: str = Field(default="", max_length=500)
+    items_today: int = 0  # items fetched on `items_day` (before the match filter)
+    items_day: str = Field(default="", max_length=10)  # YYYY-MM-DD (UTC) that items_today counts
+    consecutive_failures: int = 0

@@ -102,6 +102,8 @@ def test_demo_runs_the_whole_pipeline_and_prints_a_summary(env: dict[str, str], 
     assert done.returncode == 0, done.stderr
     assert "Summary:" in done.stdout and "mentions stored and classified" in done.stdout
     assert "#team-support" in done.stdout and "[Acknowledge]" in done.stdout
+    assert "Polled sources: demo-feed (type feed, file://" in done.stdout and ": 7 new items" in done.stdout
+    assert "Source feed" in done.stdout  # the feed's items went through classify → card
     assert (tmp_path / ".cache" / "demo.db").exists()
 
 

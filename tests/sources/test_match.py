@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.intake.sources.match import MatchSyntaxError, parse_match, positive_terms
+from bot.domain.match import MatchSyntaxError, parse_match, positive_terms
 
 CASES = [
     # (query, text, lang, expected)

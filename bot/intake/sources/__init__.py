@@ -6,10 +6,10 @@ The seams for the rest of the bot: `validate_sources` (rules file), `poll_source
 
 from __future__ import annotations
 
-from bot.intake.sources.config import Problem, SourceConfig, SourceList, validate_sources
+from bot.domain.match import MatchSyntaxError, parse_match
+from bot.domain.sources import Problem, SourceConfig, SourceList, validate_sources
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import Item
-from bot.intake.sources.match import MatchSyntaxError, parse_match
 from bot.intake.sources.poller import PollResult, poll_source, probe_source, start_cursor
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.intake.sources.config import SourceConfig
+from bot.domain.sources import SourceConfig
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import Fetched, Item, SeenWindow, from_iso, require
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 import feedparser
 
-from bot.intake.sources.config import SourceConfig
+from bot.domain.sources import SourceConfig
 from bot.intake.sources.http import MAX_BODY_BYTES, SourceError, SourceHttp
 from bot.intake.sources.items import Fetched, Item, from_iso, html_to_text, join_text
 

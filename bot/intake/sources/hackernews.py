@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.intake.sources.config import SourceConfig
+from bot.domain.match import positive_terms
+from bot.domain.sources import SourceConfig
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import Fetched, Item, SeenWindow, from_epoch, html_to_text, join_text, require
-from bot.intake.sources.match import positive_terms
 
 PACE = 0.4  # Algolia's HN API allows 10,000 requests an hour per IP
 PAGE_SIZE = 100

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from bot.intake.sources.config import SourceConfig
+from bot.domain.sources import SourceConfig
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import Fetched, Item, from_iso, html_to_text, join_text, require
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+from bot.domain.match import Matcher, parse_match
+from bot.domain.sources import SourceConfig
 from bot.intake.sources import bluesky, feed, hackernews, mastodon, reddit
-from bot.intake.sources.config import SourceConfig
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import OVERLAP_SECONDS, Fetched, Item, SeenWindow
-from bot.intake.sources.match import Matcher, parse_match
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from bot.intake.sources.config import SourceConfig
+from bot.domain.sources import SourceConfig
 from bot.intake.sources.http import SourceError, SourceHttp
 from bot.intake.sources.items import Fetched, Item, SeenWindow, from_epoch, join_text, require
 

@@ -1,6 +1,6 @@
 """mention.version: card actions compare and bump it, so a stale or concurrent click is refused.
 
-Revision ID: 0003_mention_version
+Revision ID: 0002_mention_version
 Revises: 0001_baseline
 Create Date: 2026-11-29
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_mention_version"
+revision = "0002_mention_version"
 down_revision = "0001_baseline"
 branch_labels = None
 depends_on = None

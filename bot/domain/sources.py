@@ -1,4 +1,4 @@
-"""One `sources:` entry of the rules file: its schema, per-type requirements and list validation.
+"""The `sources:` entries of the rules file: their schema, per-type requirements and list validation.
 
 Two ways in, same checks: embed `SourceList` in the rules model (pydantic then reports
 `sources.<i>.<key>` paths that the rules loader turns into key and line), or call
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.intake.sources.match import MatchSyntaxError, parse_match
+from bot.domain.match import MatchSyntaxError, parse_match
 
 SourceType = Literal["reddit", "hackernews", "bluesky", "mastodon", "feed"]
 Problem = tuple[int, str, str]  # (index in the list, key inside the entry or "", message)
