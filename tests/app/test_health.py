@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -34,7 +35,12 @@ FAST = RestartPolicy(max_restarts=2, backoff=0.0)
 def served(p: Pipeline, readiness: Readiness) -> Iterator[str]:
     """The app's WebApp with `readiness`, on its own port (the harness serves one without a runtime)."""
     server = make_server(WebApp(p.services, None, readiness), host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
+
+    def run() -> None:
+        with contextlib.suppress(OSError):  # close() from this thread can land mid-select(): EBADF there
+            server.run()
+
+    threading.Thread(target=run, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}"
     finally:
@@ -60,10 +66,10 @@ def runtime_with_workers(p: Pipeline, exits: list[int]) -> Iterator[Runtime]:
         runtime.shutdown(timeout=5)
 
 
-def test_ready_when_database_schema_and_workers_are_fine(sqlite_engine: Engine, rules: RoutingRules) -> None:
+def test_ready_when_database_schema_and_workers_are_fine(engine: Engine, rules: RoutingRules) -> None:
     exits: list[int] = []
     with (
-        pipeline(sqlite_engine, rules) as p,
+        pipeline(engine, rules) as p,
         runtime_with_workers(p, exits) as runtime,
         served(p, Readiness(p.services.engine, runtime)) as root,
     ):
@@ -86,9 +92,9 @@ def test_ready_when_database_schema_and_workers_are_fine(sqlite_engine: Engine, 
     assert exits == []
 
 
-def test_web_role_reports_backlog_ages_and_no_workers(sqlite_engine: Engine, rules: RoutingRules) -> None:
+def test_web_role_reports_backlog_ages_and_no_workers(engine: Engine, rules: RoutingRules) -> None:
     later = lambda: utcnow() + timedelta(minutes=5)  # noqa: E731  (read the ages five minutes on)
-    with pipeline(sqlite_engine, rules) as p, served(p, Readiness(p.services.engine, clock=later)) as root:
+    with pipeline(engine, rules) as p, served(p, Readiness(p.services.engine, clock=later)) as root:
         assert p.event(message("glassdoor: waiting for a worker", "1700000031.000100"))[0] == 200
         p.event(message("the app crashes on start", "1700000032.000100"))
         status, body = get(root, "/readyz")
@@ -107,11 +113,9 @@ def test_web_role_reports_backlog_ages_and_no_workers(sqlite_engine: Engine, rul
 @pytest.mark.parametrize(
     "tamper", ["DROP TABLE alembic_version", "UPDATE alembic_version SET version_num = 'zz'"]
 )
-def test_not_ready_when_the_schema_is_not_at_head(
-    sqlite_engine: Engine, rules: RoutingRules, tamper: str
-) -> None:
-    with pipeline(sqlite_engine, rules) as p, served(p, Readiness(p.services.engine)) as root:
-        with sqlite_engine.begin() as conn:
+def test_not_ready_when_the_schema_is_not_at_head(engine: Engine, rules: RoutingRules, tamper: str) -> None:
+    with pipeline(engine, rules) as p, served(p, Readiness(p.services.engine)) as root:
+        with engine.begin() as conn:
             conn.execute(text(tamper))
         status, body = get(root, "/readyz")
         assert status == 503 and body["failing"] == ["schema"]
