@@ -9,7 +9,15 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.app.bootstrap import build_services
+from bot.app.health import Readiness
 from bot.app.reload import reload_rules
+from bot.app.supervise import (
+    EXIT_WORKER_DIED,
+    RestartPolicy,
+    SupervisedThread,
+    WorkerStatus,
+    hard_exit,
+)
 from bot.app.web import WebApp, serve_http
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
@@ -18,33 +26,72 @@ from bot.domain.settings import Settings
 from bot.intake.sources.http import SourceHttp
 from bot.intake.sources.runner import SourcePoller
 from bot.pipeline.worker import ClassificationWorker
+from bot.slack.directory import join_channels
 from handlers import create_app
 
 log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """The process's background threads, started by `serve`, `socket` and `demo`."""
+    """The process's background threads, started by `serve`, `socket` and `demo`, each supervised.
 
-    def __init__(self) -> None:
+    A thread that dies is restarted (see bot/app/supervise.py); one that keeps dying stops the whole
+    process through `exit_process` with EXIT_WORKER_DIED, after the other threads had a moment to finish.
+    """
+
+    def __init__(
+        self, *, policy: RestartPolicy | None = None, exit_process: Callable[[int], None] = hard_exit
+    ) -> None:
         self.stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self.failure = ""  # why the process gave up, once a worker thread kept dying
+        self._policy = policy or RestartPolicy()
+        self._exit = exit_process
+        self._threads: list[SupervisedThread] = []
+        self._watched: dict[str, Callable[[], bool]] = {}
         self._on_stop: list[Callable[[], None]] = []
+        self._stopping = threading.Lock()
 
     def spawn(self, name: str, target: Callable[[threading.Event], None]) -> None:
-        thread = threading.Thread(target=target, args=(self.stop,), name=name, daemon=True)
+        thread = SupervisedThread(name, target, self.stop, policy=self._policy, on_give_up=self._give_up)
         thread.start()
         self._threads.append(thread)
+
+    def watch(self, name: str, alive: Callable[[], bool]) -> None:
+        """Report a thread this runtime does not own (e.g. the scheduler's) in `workers()`."""
+        self._watched[name] = alive
+
+    def workers(self) -> list[WorkerStatus]:
+        """Every background thread of this process, for /readyz (empty for `--role web`)."""
+        statuses = [thread.status() for thread in self._threads]
+        for name, alive in self._watched.items():
+            statuses.append(WorkerStatus(name, "running" if alive() else "dead"))
+        return statuses
 
     def on_stop(self, callback: Callable[[], None]) -> None:
         self._on_stop.append(callback)
 
     def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop every thread and run the stop callbacks, once (safe to call again and from any thread)."""
         self.stop.set()
         for thread in self._threads:
             thread.join(timeout)
-        for callback in self._on_stop:
-            callback()
+        with self._stopping:
+            callbacks, self._on_stop = self._on_stop, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # one failing callback must not skip the others
+                log.exception("stop callback failed")
+
+    def _give_up(self, name: str, reason: str) -> None:
+        self.failure = f"worker thread {name} keeps dying: {reason}"
+        log.critical(
+            "%s; exiting with status %d so the supervisor restarts the process",
+            self.failure,
+            EXIT_WORKER_DIED,
+        )
+        self.shutdown(timeout=5.0)
+        self._exit(EXIT_WORKER_DIED)
 
 
 def start_pipeline_workers(services: Services, sender: Sender, runtime: Runtime) -> None:
@@ -75,6 +122,7 @@ def start_background(services: Services, runtime: Runtime) -> None:
 
     scheduler = SchedulerRunner(services)
     scheduler.start()
+    runtime.watch("scheduler", lambda: bool(scheduler.scheduler.running))
     runtime.on_stop(scheduler.shutdown)
     start_source_poller(services, runtime)
 
@@ -89,6 +137,7 @@ def start_background(services: Services, runtime: Runtime) -> None:
 def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     settings.require("SLACK_BOT_TOKEN", *(["SLACK_SIGNING_SECRET"] if role != "worker" else []))
     services = build_services(settings, with_slack=True)
+    join_rule_channels(services)
     runtime = Runtime()
     if role in ("all", "worker"):
         start_background(services, runtime)
@@ -96,7 +145,8 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
         if role == "worker":
             _wait_for_termination(runtime)
         else:
-            serve_http(WebApp(services, create_app(services)), host=host, port=port)
+            web = WebApp(services, create_app(services), Readiness(services.engine, runtime))
+            serve_http(web, host=host, port=port)
     finally:
         runtime.shutdown()
     return 0
@@ -107,6 +157,7 @@ def run_socket(settings: Settings) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     services = build_services(settings, with_slack=True)
+    join_rule_channels(services)
     runtime = Runtime()
     start_background(services, runtime)
     try:
@@ -114,6 +165,20 @@ def run_socket(settings: Settings) -> int:
     finally:
         runtime.shutdown()
     return 0
+
+
+def join_rule_channels(services: Services) -> None:
+    """Join the public channels the rules file names; say which private ones need an /invite.
+
+    Best effort: a Slack error here is logged and start-up goes on (a card to a public channel the bot
+    is not in still joins it on first post).
+    """
+    if services.slack is None:
+        return
+    try:
+        join_channels(services.slack, services.rules)
+    except Exception as exc:
+        log.warning("could not check channel membership at start-up (%s); `python -m bot check` will", exc)
 
 
 def _wait_for_termination(runtime: Runtime) -> None:

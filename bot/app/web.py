@@ -13,6 +13,7 @@ from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot.app.health import Readiness
 from bot.context import Services
 from bot.intake.ingest import ingest_body
 from bot.slack import payload_guard
@@ -35,9 +36,10 @@ def _json(status: int, body: dict[str, Any]) -> Answer:
 class WebApp:
     """A small WSGI router. Bad input always gets a 4xx; nothing a client sends can crash the process."""
 
-    def __init__(self, services: Services, bolt_app: App | None) -> None:
+    def __init__(self, services: Services, bolt_app: App | None, readiness: Readiness | None = None) -> None:
         self.services = services
         self.bolt_app = bolt_app
+        self.readiness = readiness or Readiness(services.engine)  # without a runtime: no worker threads
         secret = services.settings.slack_signing_secret
         self.verifier = SignatureVerifier(secret) if secret else None
 
@@ -69,6 +71,9 @@ class WebApp:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
         if path == "/healthz":
             return self.healthz()
+        if path == "/readyz":
+            ready, report = self.readiness.check()
+            return _json(200 if ready else 503, report)
         if path not in ("/slack/events", "/ingest"):
             return _json(404, {"error": "not found"})
         if method != "POST":

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -26,8 +26,10 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
 from bot.domain.errors import DeliveryError
+from bot.slack.client import paginate
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # Slack error codes that a later attempt can succeed on; everything else is permanent.
 _TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
@@ -101,22 +103,16 @@ class SlackSender:
         if not channel.startswith("#"):
             return channel
         name = channel[1:]
-        cursor: str | None = None
-        while name not in self._names:
-            page = _call(
-                partial(self._client.conversations_list, cursor=cursor, limit=200, types="public_channel")
-            )
-            channels: list[dict[str, Any]] = page.get("channels", [])
-            self._names.update({c["name"]: c["id"] for c in channels})
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
+        if name not in self._names:
+            listing = partial(paginate, self._client, "conversations.list", "channels")
+            found = _call(lambda: list(listing(types="public_channel")))
+            self._names.update({str(c["name"]): str(c["id"]) for c in found})
         if name not in self._names:
             raise PermanentSendError("channel_not_found")
         return self._names[name]
 
 
-def _call(request: Callable[[], SlackResponse]) -> SlackResponse:
+def _call(request: Callable[[], _T]) -> _T:
     try:
         return request()
     except SlackApiError as exc:

@@ -22,6 +22,7 @@ from bot.context import Services
 from bot.domain.rules import Alerts, RoutingRules, parse_duration
 from bot.domain.text import escape_for_slack, truncate
 from bot.reports.digests.compose import C, M, mention_link, with_latest_classification
+from bot.slack.client import open_dm
 from bot.store.engine import is_postgres, session_scope
 from bot.store.models import AlertRecord
 
@@ -223,7 +224,7 @@ def post_alert(services: Services, spike: Spike) -> None:
         try:
             channel = target
             if target[:1] in ("U", "W"):
-                channel = str(services.slack.conversations_open(users=target)["channel"]["id"])
+                channel = open_dm(services.slack, target)
             services.slack.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"])
         except Exception as exc:  # one unreachable manager must not stop the others
             log.error("spike alert to %s failed: %s", target, type(exc).__name__)

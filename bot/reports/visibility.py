@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.domain.rules import RoutingRules
+from bot.slack.client import paginate
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class Visibility:
             channel_id = self._resolve(channel)
             if channel_id is None:
                 return None
-            members = frozenset(self._paginate("conversations_members", "members", channel=channel_id))
+            members = frozenset(self._paginate("conversations.members", "members", channel=channel_id))
         except SlackApiError as exc:
             log.warning("membership check for %s failed: %s", channel, exc.response.get("error"))
             return None
@@ -86,7 +87,7 @@ class Visibility:
             return known
         wanted = channel[1:]
         for item in self._paginate(
-            "conversations_list", "channels", types="public_channel,private_channel", exclude_archived=True
+            "conversations.list", "channels", types="public_channel,private_channel", exclude_archived=True
         ):
             if item.get("name") == wanted:
                 with self._lock:
@@ -97,13 +98,4 @@ class Visibility:
 
     def _paginate(self, method: str, key: str, **kwargs: Any) -> Iterator[Any]:
         assert self._client is not None
-        cursor = ""
-        while True:
-            args = dict(kwargs, limit=self._page_size)
-            if cursor:
-                args["cursor"] = cursor
-            response = getattr(self._client, method)(**args)
-            yield from response.get(key) or []
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or ""
-            if not cursor:
-                return
+        return paginate(self._client, method, key, limit=self._page_size, **kwargs)

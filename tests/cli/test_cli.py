@@ -129,3 +129,32 @@ def test_with_auto_migrate_off_an_old_schema_refuses_with_one_line(
     assert (
         "DATABASE_URL: the schema is at 0.1.0" in done.stderr and "run `python -m bot migrate`" in done.stderr
     )
+
+
+def test_check_names_every_channel_the_bot_is_not_in(env: dict[str, str], tmp_path: Path) -> None:
+    from tests.fakes.slack_server import FakeSlack
+
+    with FakeSlack() as slack:
+        slack.outside.update({"C0SOCIAL", "C0HR"})  # a public watched channel, a private department one
+        slack.private.add("C0HR")
+        slack.archived.add("C0SALES")
+        done = run(
+            {**env, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": slack.base_url}, "check", cwd=tmp_path
+        )
+    assert done.returncode == 1, done.stderr
+    lines = RULES_YAML.splitlines()
+    watch, hr, sales = (
+        lines.index(text) + 1
+        for text in ("  channels: [C0SOCIAL]", "    channel: C0HR", "    channel: C0SALES")
+    )
+    assert (
+        f"rules.yaml:{watch}: watch.channels[0]: C0SOCIAL (#social-mentions): the bot is not a member"
+        in done.stderr
+    )
+    assert (
+        f"rules.yaml:{hr}: departments.hr.channel: C0HR: not found, or private and the bot is not invited"
+        in done.stderr
+    )
+    assert f"rules.yaml:{sales}: departments.sales.channel: C0SALES (#team-sales): is archived" in done.stderr
+    assert "channels: 3 problem(s)" in done.stdout
+    assert slack.calls("conversations.join") == []  # check reports; it never changes the workspace

@@ -49,6 +49,7 @@ class FakeSlack(ThreadedFake):
     members: dict[str, list[str]] = field(default_factory=dict)
     outside: set[str] = field(default_factory=set)  # channel ids the bot has not joined (not_in_channel)
     private: set[str] = field(default_factory=set)  # channel ids that are private
+    archived: set[str] = field(default_factory=set)  # channel ids that are archived (is_archived)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
@@ -177,6 +178,8 @@ class FakeSlack(ThreadedFake):
         channel = self.resolve(str(body.get("channel", "")))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         if channel in self.outside:
             return {"ok": False, "error": "not_in_channel"}
         if not body.get("text") and not body.get("blocks"):
@@ -225,19 +228,26 @@ class FakeSlack(ThreadedFake):
             "name": name,
             "is_channel": True,
             "is_private": channel_id in self.private,
-            "is_archived": False,
+            "is_archived": channel_id in self.archived,
             "is_member": channel_id not in self.outside,
             "num_members": len(self.members.get(channel_id, [])),
         }
 
+    def _hidden(self, channel_id: str) -> bool:
+        """Like Slack: a private channel the bot is not in is invisible to it (list and info)."""
+        return channel_id in self.private and channel_id in self.outside
+
     def _conversations_list(self, body: dict[str, Any]) -> Answer:
-        items = [self._channel_info(n, i) for n, i in sorted(self.channels.items(), key=lambda kv: kv[1])]
+        listed = sorted(self.channels.items(), key=lambda kv: kv[1])
+        items = [self._channel_info(n, i) for n, i in listed if not self._hidden(i)]
+        if body.get("exclude_archived") in (True, "true", "1", 1):
+            items = [item for item in items if not item["is_archived"]]
         return _page(items, "channels", body)
 
     def _conversations_info(self, body: dict[str, Any]) -> Answer:
         channel = str(body.get("channel", ""))
         for name, channel_id in self.channels.items():
-            if channel_id == channel:
+            if channel_id == channel and not self._hidden(channel_id):
                 return {"ok": True, "channel": self._channel_info(name, channel_id)}
         return {"ok": False, "error": "channel_not_found"}
 
@@ -253,6 +263,8 @@ class FakeSlack(ThreadedFake):
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.private:
             return {"ok": False, "error": "method_not_supported_for_channel_type"}
+        if channel in self.archived:
+            return {"ok": False, "error": "is_archived"}
         self.outside.discard(channel)
         self.members.setdefault(channel, [])
         if self.bot_user_id not in self.members[channel]:

@@ -23,6 +23,7 @@ from bot.reports.digests.model import DigestData
 from bot.reports.digests.render import digest_as_text, render_digest
 from bot.reports.digests.summary import with_llm_summary
 from bot.reports.visibility import Visibility
+from bot.slack.client import open_dm
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +109,7 @@ def deliver(client: WebClient, recipient: str, data: DigestData, chart: bytes) -
     """Post the digest then upload its chart to the same conversation; returns the conversation id."""
     channel = recipient
     if is_user(recipient):
-        opened = client.conversations_open(users=recipient)
-        channel = str(opened["channel"]["id"])
+        channel = open_dm(client, recipient)
     payload = render_digest(data)
     posted = client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"])
     channel_id = str(posted.get("channel") or channel)
