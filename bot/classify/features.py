@@ -11,6 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from bot.classify.cues import with_cues
 from bot.text import truncate
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|info|ly)/\S*")
@@ -31,10 +32,15 @@ def normalise_for_model(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def normalise_with_cues(text: str) -> str:
+    """The word-level view: normalised text plus sentiment cue tokens (see `bot.classify.cues`)."""
+    return with_cues(normalise_for_model(text))
+
+
 def build_vectorizer() -> FeatureUnion:
     """Word 1-2grams for meaning plus char_wb 2-5grams for morphology, typos and unseen languages."""
     words = TfidfVectorizer(
-        preprocessor=normalise_for_model,
+        preprocessor=normalise_with_cues,
         token_pattern=r"(?u)@?\b\w+\b",
         ngram_range=(1, 2),
         sublinear_tf=True,
