@@ -34,6 +34,7 @@ class Head:
     labels: Sequence[str]
     weights: np.ndarray | None
     make: HeadFactory
+    prepare: Callable[[Any, Any], Any] | None = None  # (features, fitted vectorizer) → what it sees
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def out_of_fold(
         for k, head in enumerate(heads):
             labels = [head.labels[i] for i in train]
             weights = None if head.weights is None else head.weights[train]
-            model = head.make().fit(features, labels, sample_weight=weights)
+            seen = features if head.prepare is None else head.prepare(features, vectorizer)
+            model = head.make().fit(seen, labels, sample_weight=weights)
             logits[k][rows] = _aligned(model, held_features, classes[k])
     gold = [
         np.array([c.index(label) for label in head.labels] * 2)
@@ -101,3 +103,18 @@ def cap_confidence(probs: np.ndarray, cap: float) -> np.ndarray:
         return probs
     shrink = (max(cap, uniform) - uniform) / (top - uniform)
     return np.asarray(uniform + shrink * (probs - uniform))
+
+
+def negative_floor(probs: np.ndarray, gold: np.ndarray, classes: list[str], target: float) -> float:
+    """The least probability a "negative" needs so that at most `target` of positives are called so.
+
+    Below the floor the runner-up label is reported instead: a team is pinged on a confident
+    complaint, not on praise that mentions a bug.
+    """
+    negative, positive = classes.index("negative"), classes.index("positive")
+    is_positive = gold == positive
+    for floor in np.round(np.arange(0.0, 0.951, 0.05), 2):
+        called = (probs.argmax(axis=1) == negative) & (probs[:, negative] >= floor)
+        if not is_positive.any() or float(np.mean(called[is_positive])) <= target:
+            return float(floor)
+    return 0.95

@@ -24,14 +24,20 @@ POSITIVE = (
     "лучш", "удобн", "доволен", "довольн", "люблю", "прекрасн", "молодц", "spasibo", "otlichn", "klass",
     "takk", "flott", "fantastisk", "anbefal", "fornøyd", "elsker", "bra=", "strålende", "gracias",
     "genial", "excelente", "encanta", "recomiendo", "perfecto", "maravill", "buenísim", "contento",
-    "👍", "❤", "😍", "🙏", "🥰", "😊", "👏", "💯", "🔥",
+    "like it", "i like", "like the", "fun=", "congrat", "exciting", "well deserved", "yummy", "solved",
+    "resolved", "fixed now", "works fine", "works perfectly", "reliable", "accurate", "motivat",
+    "j'aime", "aime bien", "sympa", "nickel", "résolu", "clair", "précis", "bon=", "bonne", "complète",
+    "fiable", "content", "gefällt", "gelöst", "zuverlässig", "spaß", "me gusta", "arreglado",
+    "podoba", "rozwiązan", "działa idealnie", "нравится", "решили", "идеальн", "liker", "løst",
+    "👍", "❤", "😍", "🙏", "🥰", "😊", "👏", "💯", "🔥", "🎉", "😁", "💪",
 )
 NEGATIVE = (
     "hate", "worst", "terrible", "awful", "horrible", "useless", "broken", "crash", "bug", "scam",
     "disappoint", "annoying", "frustrat", "ridiculous", "unacceptable", "rude", "waste", "refund",
-    "never again", "fix", "doesn't work", "does not work", "not working", "can't", "cannot", "won't",
-    "error", "fail", "problem", "issue", "slow", "lost", "delayed", "cancelled", "canceled", "stuck",
-    "nul=", "nulle", "horrible", "déçu", "décevant", "arnaque", "bug", "plante", "impossible",
+    "never again", "please fix", "fix it", "doesn't work", "does not work", "not working",
+    "can't", "cannot", "won't",
+    "error", "fail", "slow", "lost", "delayed", "cancelled", "canceled", "stuck",
+    "nul=", "nulle", "horrible", "déçu", "décevant", "arnaque", "plante", "impossible",
     "ne marche", "ne fonctionne", "problème", "inutilisable", "scheiß", "schlecht", "enttäusch",
     "katastrophe", "funktioniert nicht", "abzocke", "absturz", "stürzt", "fehler", "beschissen",
     "nie działa", "beznadziej", "tragedi", "tragiczn", "fatalnie", "oszust", "błąd", "zawiesza",
@@ -42,7 +48,7 @@ NEGATIVE = (
 )
 NEGATORS = (
     "not", "no", "never", "isn't", "wasn't", "don't", "didn't", "pas", "jamais", "nicht", "kein",
-    "nie", "не", "ikke", "no", "nunca",
+    "nie", "не", "ikke", "nunca",
 )
 # fmt: on
 
@@ -60,9 +66,25 @@ _NEGATED = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in NEGATORS) +
 
 def with_cues(text: str) -> str:
     """`text` (already lower-cased) followed by one `zzpos`/`zzneg` token per lexicon hit."""
+    marks = cue_marks(text)
+    return text + " " + " ".join(marks) if marks else text
+
+
+def cue_tokens(text: str) -> list[str]:
+    """The analyzer of the cue block: polarity hits plus which polarity dominates."""
+    marks = cue_marks(text.lower())
+    if not marks:
+        return ["zznone"]
+    positive, negative = marks.count("zzpos"), marks.count("zzneg")
+    balance = "zzmorepos" if positive > negative else "zzmoreneg" if negative > positive else "zzmixed"
+    return [*marks, balance]
+
+
+def cue_marks(text: str) -> list[str]:
+    """One `zzpos`/`zzneg` per lexicon hit in lower-cased `text` (a negated cue counts reversed)."""
     marks: list[str] = []
     for pattern, (plain, flipped) in ((_POSITIVE, ("zzpos", "zzneg")), (_NEGATIVE, ("zzneg", "zzpos"))):
         for match in pattern.finditer(text):
             negated = _NEGATED.search(text[max(0, match.start() - 30) : match.start()])
             marks.append(flipped if negated else plain)
-    return text + " " + " ".join(marks) if marks else text
+    return marks

@@ -25,8 +25,15 @@ import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot.classify.calibration import DEGENERATE_CAP, Head, cap_confidence, fit_temperature, out_of_fold
-from bot.classify.features import LinearScorer, build_vectorizer, one_line_summary, softmax
+from bot.classify.calibration import (
+    DEGENERATE_CAP,
+    Head,
+    cap_confidence,
+    fit_temperature,
+    negative_floor,
+    out_of_fold,
+)
+from bot.classify.features import LinearScorer, build_vectorizer, hide_cues, one_line_summary, softmax
 from bot.classify.lexicon import topics_for, urgency_for
 from bot.classify.normalize import fold_confusables, is_degenerate
 from bot.classify.result import Few, Result
@@ -41,6 +48,7 @@ DEPARTMENT_C = 10.0
 OTHER_C = 10.0
 CORRECTION_WEIGHT = 2.0  # a human correction is real traffic: it counts more than a written seed
 MIN_LANGUAGE_PROB = 0.3
+POSITIVE_AS_NEGATIVE = 0.04  # share of held-out positive seeds a "negative" may claim (see negative_floor)
 
 
 def seed_examples() -> list[dict[str, str]]:
@@ -87,13 +95,16 @@ def _temperatures(texts: list[str], departments: list[str], sentiments: list[str
     logits look surer than they are on new text, and the temperature comes out too sharp.
     """
     heads = [
-        Head(departments, None, lambda: _logistic(DEPARTMENT_C)),
+        Head(departments, None, lambda: _logistic(DEPARTMENT_C), hide_cues),
         Head(sentiments, None, _sentiment_model),
     ]
     oof = out_of_fold(texts, heads, build_vectorizer)
+    sentiment_temperature = fit_temperature(oof.logits[1], oof.gold[1])
+    probs = softmax(oof.logits[1], sentiment_temperature)
     return {
         "temperature": fit_temperature(oof.logits[0], oof.gold[0]),
-        "sentiment_temperature": fit_temperature(oof.logits[1], oof.gold[1]),
+        "sentiment_temperature": sentiment_temperature,
+        "negative_floor": negative_floor(probs, oof.gold[1], oof.classes[1], POSITIVE_AS_NEGATIVE),
     }
 
 
@@ -120,6 +131,7 @@ class LocalClassifier:
         self._slices = (slice(0, n_dept), slice(n_dept, n_dept + n_sent), slice(n_dept + n_sent, None))
         self._temperature = float(meta.get("temperature", 1.0))
         self._sentiment_temperature = float(meta.get("sentiment_temperature", 1.0))
+        self._negative_floor = float(meta.get("negative_floor", 0.0))
 
     @classmethod
     def train(cls, extra: Iterable[tuple[str, str]] = ()) -> LocalClassifier:
@@ -132,7 +144,9 @@ class LocalClassifier:
         seed_part = features[: len(seeds)]
         weights = np.array([1.0] * len(seeds) + [CORRECTION_WEIGHT] * len(corrections))
         departments = [row["department"] for row in seeds] + [dept for _, dept in corrections]
-        department = _logistic(DEPARTMENT_C).fit(features, departments, sample_weight=weights)
+        department = _logistic(DEPARTMENT_C).fit(
+            hide_cues(features, vectorizer), departments, sample_weight=weights
+        )
         sentiments = [row["sentiment"] for row in seeds]
         sentiment = _sentiment_model().fit(seed_part, sentiments)
         # corrections carry no sentiment label, and are few: both temperatures come from the seeds
@@ -187,6 +201,9 @@ class LocalClassifier:
         )
         return [self._result(text, logits[i]) for i, text in enumerate(folded)]
 
+    def _sentiment_label(self, probs: np.ndarray) -> tuple[str, float]:
+        return _sentiment_label_of(self._sentiment.classes_, probs, self._negative_floor)
+
     def _result(self, text: str, logits: np.ndarray) -> Result:
         dept = softmax(logits[self._slices[0]], self._temperature)
         sent = softmax(logits[self._slices[1]], self._sentiment_temperature)
@@ -196,8 +213,7 @@ class LocalClassifier:
         scores = {str(label): float(p) for label, p in zip(self._department.classes_, dept, strict=True)}
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         department, confidence = ranked[0]
-        sentiment = str(self._sentiment.classes_[int(np.argmax(sent))])
-        sentiment_confidence = float(sent.max())
+        sentiment, sentiment_confidence = self._sentiment_label(sent)
         language = (
             str(self._language.classes_[int(np.argmax(lang))]) if lang.max() >= MIN_LANGUAGE_PROB else "und"
         )
@@ -218,6 +234,14 @@ class LocalClassifier:
             reason=reason,
             scores=scores,
         )
+
+
+def _sentiment_label_of(classes: Any, probs: np.ndarray, floor: float) -> tuple[str, float]:
+    order = np.argsort(-probs)
+    best = order[0]
+    if str(classes[best]) == "negative" and probs[best] < floor:
+        best = order[1]  # an unsure complaint reads as the runner-up: do not cry wolf
+    return str(classes[best]), float(probs[best])
 
 
 def load_or_train(path: Path) -> LocalClassifier:
