@@ -19,7 +19,8 @@ from bot.classify.features import softmax
 from bot.classify.noise import noisy_copies
 
 FOLDS = 5
-TEMPERATURES = np.round(np.arange(0.2, 4.001, 0.05), 2)
+NOISY_COPIES = 1  # per seed: two copies moved the temperature by < 0.1 and doubled the cost
+TEMPERATURES = np.round(np.arange(0.2, 4.001, 0.02), 2)
 # Degenerate input (emoji, a link, one or two words) never scores above this: below the product's
 # default min_confidence (0.6), so it lands in triage or goes to the LLM, never a confident "none".
 DEGENERATE_CAP = 0.45
@@ -48,19 +49,23 @@ class OutOfFold:
 
 
 def out_of_fold(
-    texts: Sequence[str], heads: Sequence[Head], make_vectorizer: Callable[[], Any], seed: int = 0
+    texts: Sequence[str],
+    heads: Sequence[Head],
+    make_vectorizer: Callable[[], Any],
+    seed: int = 0,
+    copies: int = NOISY_COPIES,
 ) -> OutOfFold:
-    """Logits of every head for every text and its noisy copy, each from a model that never saw it."""
-    noisy = noisy_copies(list(texts), seed=seed)
+    """Logits of every head for every text and its noisy copies, each from a model that never saw it."""
     n = len(texts)
+    variants = [list(texts)] + [noisy_copies(list(texts), seed=seed + k) for k in range(copies)]
     classes = [sorted(set(head.labels)) for head in heads]
-    logits = [np.zeros((2 * n, len(c))) for c in classes]
+    logits = [np.zeros((len(variants) * n, len(c))) for c in classes]
     folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
     for train, held in folds.split(np.zeros(n), heads[0].labels):
         vectorizer = make_vectorizer()
         features = vectorizer.fit_transform([texts[i] for i in train])
-        held_features = vectorizer.transform([texts[i] for i in held] + [noisy[i] for i in held])
-        rows = np.concatenate([held, held + n])
+        held_features = vectorizer.transform([variant[i] for variant in variants for i in held])
+        rows = np.concatenate([held + k * n for k in range(len(variants))])
         for k, head in enumerate(heads):
             labels = [head.labels[i] for i in train]
             weights = None if head.weights is None else head.weights[train]
@@ -68,10 +73,10 @@ def out_of_fold(
             model = head.make().fit(seen, labels, sample_weight=weights)
             logits[k][rows] = _aligned(model, held_features, classes[k])
     gold = [
-        np.array([c.index(label) for label in head.labels] * 2)
+        np.array([c.index(label) for label in head.labels] * len(variants))
         for c, head in zip(classes, heads, strict=True)
     ]
-    return OutOfFold(list(texts) + noisy, logits, gold, classes)
+    return OutOfFold([text for variant in variants for text in variant], logits, gold, classes)
 
 
 def _aligned(model: Any, features: Any, classes: list[str]) -> np.ndarray:

@@ -83,6 +83,10 @@ def _logistic(c: float) -> LogisticRegression:
     return LogisticRegression(C=c, solver="newton-cg", max_iter=200)  # 5-10 iterations on TF-IDF
 
 
+def department_model() -> LogisticRegression:
+    return _logistic(DEPARTMENT_C)
+
+
 def _sentiment_model() -> LogisticRegression:
     # balanced: the seeds hold more complaints than praise, and a prior towards "negative" cries wolf
     return LogisticRegression(C=OTHER_C, solver="newton-cg", max_iter=200, class_weight="balanced")
@@ -95,7 +99,7 @@ def _temperatures(texts: list[str], departments: list[str], sentiments: list[str
     logits look surer than they are on new text, and the temperature comes out too sharp.
     """
     heads = [
-        Head(departments, None, lambda: _logistic(DEPARTMENT_C), hide_cues),
+        Head(departments, None, department_model, hide_cues),
         Head(sentiments, None, _sentiment_model),
     ]
     oof = out_of_fold(texts, heads, build_vectorizer)
