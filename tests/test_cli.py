@@ -103,3 +103,24 @@ def test_demo_runs_the_whole_pipeline_and_prints_a_summary(env: dict[str, str], 
     assert "Summary:" in done.stdout and "mentions stored and classified" in done.stdout
     assert "#team-support" in done.stdout and "[Acknowledge]" in done.stdout
     assert (tmp_path / ".cache" / "demo.db").exists()
+
+
+def test_eval_oracle_prints_the_curve_and_reads_sentiment(env: dict[str, str], tmp_path: Path) -> None:
+    labeled = [
+        {"text": "I need a quote for the enterprise plan, 40 seats", "department": "sales"},
+        {
+            "text": "The app crashes whenever I open the camera",
+            "department": "product",
+            "sentiment": "negative",
+        },
+        {"text": "Thank you so much, the agent was lovely and fixed it", "sentiment": "positive"},
+    ]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(r) for r in labeled) + "\n", encoding="utf-8")
+    done = run(env, "eval", "mixed.jsonl", "--classifier", "local", "--oracle", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["n"] == 2 and report["sentiment"]["n"] == 2
+    points = report["oracle"]["points"]
+    assert points[-1]["calls_per_mention"] == 1.0 and points[-1]["actionable_right"] == 1.0
+    text = run(env, "eval", "mixed.jsonl", "--classifier", "local", "--oracle", cwd=tmp_path).stdout
+    assert "LLM calls/mention" in text and "sentiment: n=2" in text
