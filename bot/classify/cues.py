@@ -44,7 +44,11 @@ NEGATIVE = (
     "ужасн", "отвратит", "не работает", "кошмар", "развод", "глюч", "ошибк", "вылета", "uzhasn",
     "ne rabotaet", "elendig", "dårlig", "fungerer ikke", "svindel", "skuffet", "krasj", "feil",
     "pésim", "pesim", "horrible", "no funciona", "estafa", "decepcion", "fatal", "error",
-    "😡", "🤬", "😤", "👎", "😠", "💩",
+    "on hold", "still waiting", "still no", "still haven't", "shame on", "used to", "was a good",
+    "prefer the old", "took away", "removed", "no longer", "anymore", "sick of", "thanks for nothing",
+    "en attente", "honteux", "supprimé", "plus le", "warteschleife", "entfernt", "war mal",
+    "en espera", "antes era", "żenada", "kiedyś", "раньше был", "на линии", "убрали", "før oppdatering",
+    "😡", "🤬", "😤", "👎", "😠", "💩", "🙄",
 )
 NEGATORS = (
     "not", "no", "never", "isn't", "wasn't", "don't", "didn't", "pas", "jamais", "nicht", "kein",
