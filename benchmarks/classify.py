@@ -22,8 +22,10 @@ sys.path.insert(0, str(REPO))
 
 from bot.classify.evaluation import CONFIDENT, evaluate, format_report, load_labeled  # noqa: E402
 from bot.classify.local import LocalClassifier, seed_examples  # noqa: E402
+from bot.classify.oracle import format_sweep, seed_sweep, sweep  # noqa: E402
 
 DEV = REPO.parent / "shared/data/dev.jsonl"
+SENTIMENT_DEV = REPO.parent / "shared/data/sentiment-dev.jsonl"
 SAMPLE = [
     "@ShopMart my parcel never arrived and I want a refund",
     "The app crashes when I open the camera, please fix",
@@ -56,16 +58,31 @@ def main() -> None:
     for i in range(0, len(texts), 200):
         model.classify_many(texts[i : i + 200])
     rate("classify_many (batches of 200)", len(texts), time.perf_counter() - started)
+    print("\ncascade with a perfect LLM, seeds cross-validation (what the default threshold is chosen from)")
+    print(format_sweep(seed_sweep()))
     if not DEV.exists():
         print(f"{DEV} not found: skipping quality figures")
         return
-    report = evaluate(model.classify, load_labeled(DEV))
+    dev_quality(model)
+
+
+def dev_quality(model: LocalClassifier) -> None:
+    examples = load_labeled(DEV)
+    report = evaluate(model.classify, examples)
     print(f"\ndev set {DEV} (not used for training)")
     print(format_report(report))
     print(
         f"\nmentions with confidence ≥ {CONFIDENT}: coverage {report.confident_coverage:.1%}, "
         f"accuracy {report.confident_accuracy:.1%}; calibration error (ECE, 10 bins) {report.ece:.3f}"
     )
+    results = model.classify_many([e.text for e in examples])
+    gold = [str(e.department) for e in examples]
+    print("\ncascade with a perfect LLM on dev (confirmation only)")
+    print(format_sweep(sweep(gold, [r.department for r in results], [r.confidence for r in results])))
+    if SENTIMENT_DEV.exists():
+        sentiment = evaluate(model.classify, load_labeled(SENTIMENT_DEV))
+        print(f"\n{SENTIMENT_DEV} (not used for training)")
+        print(format_report(sentiment))
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from bot.classify.overrides import describe, first_match
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Classifier, Few, Result
 from bot.domain.rules import RoutingRules
+from bot.domain.settings import DEFAULT_LOCAL_CONFIDENT
 
 log = logging.getLogger(__name__)
 FewShots = Callable[[str], tuple[Few, ...]]
@@ -34,7 +35,7 @@ class Cascade:
         llm: Classifier | None = None,
         *,
         few_shots: FewShots = _no_few_shots,
-        local_confident: float = 0.9,
+        local_confident: float = DEFAULT_LOCAL_CONFIDENT,
     ) -> None:
         self.rules = rules
         self.local = local

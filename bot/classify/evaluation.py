@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.classify.sentiment_eval import (
+    SENTIMENT_LABELS,
+    SentimentReport,
+    format_sentiment,
+    sentiment_json,
+    sentiment_report,
+)
 from bot.domain.errors import InvalidMention
 from bot.domain.result import Result
 from bot.domain.rules import LABELS
@@ -18,12 +25,13 @@ CONFIDENT = 0.6  # the product's default min_confidence
 
 @dataclass(frozen=True)
 class LabeledExample:
-    """One mention with its gold department."""
+    """One mention with its gold department, its gold sentiment, or both."""
 
     text: str
-    department: str
+    department: str | None = None
     id: str = ""
     lang: str = ""
+    sentiment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -49,10 +57,11 @@ class EvalReport:
     confident_accuracy: float  # accuracy among those
     labels: tuple[str, ...] = LABELS
     errors: list[tuple[str, str, str]] = field(default_factory=list, compare=False)  # text, gold, predicted
+    sentiment: SentimentReport | None = None  # when the file has gold sentiments
 
 
 def load_labeled(path: Path) -> list[LabeledExample]:
-    """Read labelled JSONL ("text" and "department" at least); a bad line raises with its number."""
+    """Read labelled JSONL ("text" and a "department" and/or "sentiment"); a bad line names its number."""
     examples: list[LabeledExample] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
@@ -68,30 +77,48 @@ def _parse_line(line: str, where: str) -> LabeledExample:
         raise InvalidMention(f"{where}: not valid JSON ({exc.msg})") from None
     if not isinstance(raw, dict):
         raise InvalidMention(f"{where}: expected a JSON object")
-    text, department = raw.get("text"), raw.get("department")
+    text, department, sentiment = raw.get("text"), raw.get("department"), raw.get("sentiment")
     if not isinstance(text, str) or not text.strip():
         raise InvalidMention(f"{where}: missing or empty 'text'")
-    if department not in LABELS:
+    if department is None and sentiment is None:
+        raise InvalidMention(f"{where}: needs a gold 'department' or 'sentiment'")
+    if department is not None and department not in LABELS:
         raise InvalidMention(f"{where}: 'department' must be one of {', '.join(LABELS)}, got {department!r}")
+    if sentiment is not None and sentiment not in SENTIMENT_LABELS:
+        choices = ", ".join(SENTIMENT_LABELS)
+        raise InvalidMention(f"{where}: 'sentiment' must be one of {choices}, got {sentiment!r}")
     return LabeledExample(
-        text=text, department=department, id=str(raw.get("id", "")), lang=str(raw.get("lang", ""))
+        text=text,
+        department=department,
+        id=str(raw.get("id", "")),
+        lang=str(raw.get("lang", "")),
+        sentiment=sentiment,
     )
 
 
 def evaluate(predict: Callable[[str], Result], examples: Iterable[LabeledExample]) -> EvalReport:
-    """Run `predict` on every example and measure it against the gold departments."""
+    """Run `predict` on every example and measure it against whichever gold labels it has."""
     gold: list[str] = []
     predicted: list[str] = []
     confidence: list[float] = []
     errors: list[tuple[str, str, str]] = []
+    sentiments: tuple[list[str], list[str]] = ([], [])
     for example in examples:
         result = predict(example.text)
+        if example.sentiment is not None:
+            sentiments[0].append(example.sentiment)
+            sentiments[1].append(result.sentiment)
+        if example.department is None:
+            continue
         gold.append(example.department)
         predicted.append(result.department)
         confidence.append(result.confidence)
         if result.department != example.department:
             errors.append((example.text, example.department, result.department))
-    return _report(gold, predicted, confidence, errors)
+    report = _report(gold, predicted, confidence, errors)
+    if sentiments[0]:
+        report = replace(report, sentiment=sentiment_report(*sentiments))
+    return report
 
 
 def _report(gold: list[str], predicted: list[str], confidence: list[float], errors: list[Any]) -> EvalReport:
@@ -144,7 +171,14 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 
 def format_report(report: EvalReport) -> str:
-    """A plain-text table: headline figures, per-class metrics, then the confusion matrix."""
+    """Department table (headline, per-class metrics, confusion), then sentiment's if measured."""
+    parts = [_format_departments(report)] if report.n else []
+    if report.sentiment is not None:
+        parts.append(format_sentiment(report.sentiment))
+    return "\n\n".join(parts) or "no labelled examples"
+
+
+def _format_departments(report: EvalReport) -> str:
     lines = [
         f"n={report.n}  accuracy={report.accuracy:.3f}  macro-F1={report.macro_f1:.3f}",
         f"mean confidence={report.mean_confidence:.3f}  ECE={report.ece:.3f}  "
@@ -166,7 +200,14 @@ def format_report(report: EvalReport) -> str:
 
 
 def report_json(report: EvalReport) -> dict[str, Any]:
-    """The report as plain JSON-ready data (rounded), with macro_f1, accuracy and n at the top."""
+    """JSON-ready figures: departments at the top (as before), sentiment under "sentiment"."""
+    data = _departments_json(report) if report.n else {}
+    if report.sentiment is not None:
+        data["sentiment"] = sentiment_json(report.sentiment)
+    return data
+
+
+def _departments_json(report: EvalReport) -> dict[str, Any]:
     return {
         "macro_f1": round(report.macro_f1, 4),
         "accuracy": round(report.accuracy, 4),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
+from scipy.sparse import diags
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
+from bot.classify.cues import cue_tokens, with_cues
 from bot.domain.text import truncate
 
 _URL = re.compile(r"https?://\S+|www\.\S+|\b\S+\.(?:com|net|org|info|ly)/\S*")
@@ -31,10 +34,15 @@ def normalise_for_model(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def normalise_with_cues(text: str) -> str:
+    """The word-level view: normalised text plus sentiment cue tokens (see `bot.classify.cues`)."""
+    return with_cues(normalise_for_model(text))
+
+
 def build_vectorizer() -> FeatureUnion:
     """Word 1-2grams for meaning plus char_wb 2-5grams for morphology, typos and unseen languages."""
     words = TfidfVectorizer(
-        preprocessor=normalise_for_model,
+        preprocessor=normalise_with_cues,
         token_pattern=r"(?u)@?\b\w+\b",
         ngram_range=(1, 2),
         sublinear_tf=True,
@@ -48,7 +56,19 @@ def build_vectorizer() -> FeatureUnion:
         sublinear_tf=True,
         dtype=np.float32,
     )
-    return FeatureUnion([("words", words), ("chars", chars)])
+    cues = TfidfVectorizer(analyzer=cue_tokens, sublinear_tf=True, dtype=np.float32)
+    return FeatureUnion([("words", words), ("chars", chars), ("cues", cues)])
+
+
+def hide_cues(features: Any, union: FeatureUnion) -> Any:
+    """The features with the cue block zeroed: the department head must not learn from polarity.
+
+    Zero columns get zero weights, so the head still fits the shared layout of `LinearScorer`.
+    """
+    width = len(union.transformer_list[-1][1].vocabulary_)
+    mask = np.ones(features.shape[1], dtype=np.float32)
+    mask[-width:] = 0.0
+    return features @ diags(mask)
 
 
 def one_line_summary(text: str) -> str:

@@ -60,7 +60,13 @@ def replay(args: argparse.Namespace, settings: Settings) -> int:
 def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.replay import run_eval
 
-    return run_eval(settings, args.file, classifier=args.classifier, as_json=args.json)
+    return run_eval(
+        settings,
+        args.file,
+        classifier=args.classifier,
+        as_json=args.json,
+        oracle=getattr(args, "oracle", False),
+    )
 
 
 def migrate(args: argparse.Namespace, settings: Settings) -> int:

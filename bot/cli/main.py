@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--classifier", choices=["local", "llm", "cascade"], default="cascade")
+    evaluate.add_argument(
+        "--oracle",
+        action="store_true",
+        help="also simulate the cascade with a perfect LLM (gold labels) over a sweep of thresholds",
+    )
     evaluate.set_defaults(handler=commands.evaluate)
 
     migrate = sub.add_parser("migrate", help="upgrade the database schema to this version (Alembic)")

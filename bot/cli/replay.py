@@ -86,16 +86,24 @@ def _dry_run(settings: Settings, records: list[tuple[int, Any]]) -> int:
     return 0
 
 
-def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool) -> int:
+def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool, oracle: bool = False) -> int:
+    """Measure on a labelled file; `oracle` adds the perfect-LLM cascade curve of the local model."""
     from bot.classify.evaluation import evaluate, format_report, load_labeled, report_json
     from bot.cli.output import print_json_last
 
     examples = load_labeled(path)
     report = evaluate(_predictor(settings, classifier), examples)
+    data = report_json(report)
+    text = format_report(report)
+    if oracle:
+        from bot.classify.oracle_eval import oracle_curve
+
+        curve_text, data["oracle"] = oracle_curve(settings, examples)
+        text += "\n\n" + curve_text
     if as_json:
-        print_json_last(report_json(report))
+        print_json_last(data)
     else:
-        print(format_report(report))
+        print(text)
     return 0
 
 

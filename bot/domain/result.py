@@ -23,6 +23,8 @@ class Result:
     department: str  # product | support | hr | sales | none
     confidence: float  # 0–1, probability of the chosen department
     sentiment: str = "neutral"  # positive | neutral | negative
+    # probability of that sentiment; 1.0 when the classifier gives none (the LLM may give its own)
+    sentiment_confidence: float = 1.0
     urgency: str = "normal"  # low | normal | high
     language: str = "und"  # ISO 639-1, "und" when unknown
     summary: str = ""  # one English line

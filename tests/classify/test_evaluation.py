@@ -88,3 +88,60 @@ def test_load_labeled_names_the_bad_line(tmp_path: Path, bad: str, message: str)
     with pytest.raises(InvalidMention) as caught:
         load_labeled(path)
     assert f"{path}:2:" in str(caught.value) and message in str(caught.value)
+
+
+def _write(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+SENTIMENT_PREDICTIONS = {"great": "positive", "meh": "negative", "awful": "negative", "ok": "neutral"}
+
+
+def sentiment_predict(text: str) -> Result:
+    return Result(department="none", confidence=0.5, sentiment=SENTIMENT_PREDICTIONS[text])
+
+
+def test_a_sentiment_only_file_is_valid_and_measured(tmp_path: Path) -> None:
+    gold = {"great": "positive", "meh": "positive", "awful": "negative", "ok": "neutral"}
+    path = _write(tmp_path / "s.jsonl", [{"text": t, "sentiment": s} for t, s in gold.items()])
+    examples = load_labeled(path)
+    assert examples[0] == LabeledExample(text="great", sentiment="positive")
+    report = evaluate(sentiment_predict, examples)
+    assert report.n == 0 and report.sentiment is not None
+    s = report.sentiment
+    assert (s.n, s.accuracy, s.positive_as_negative) == (4, 0.75, 0.5)
+    # positive P=1 R=1/2 F1=2/3; neutral 1; negative P=1/2 R=1 F1=2/3
+    assert s.macro_f1 == pytest.approx((2 / 3 + 1 + 2 / 3) / 3)
+    data = report_json(report)
+    assert set(data) == {"sentiment"}
+    assert {"accuracy", "macro_f1", "per_class", "confusion"} <= set(data["sentiment"])
+    assert data["sentiment"]["confusion"]["positive"]["negative"] == 1
+    assert data["sentiment"]["per_class"]["neutral"]["f1"] == 1.0
+    assert "sentiment: n=4" in format_report(report) and "positive called negative=50.0%" in format_report(
+        report
+    )
+
+
+def test_both_gold_fields_are_reported_and_departments_stay_at_the_top(tmp_path: Path) -> None:
+    rows = [{"text": t, "department": d, "sentiment": "neutral"} for t, d in GOLD.items()]
+    report = evaluate(fake_predict, load_labeled(_write(tmp_path / "b.jsonl", rows)))
+    data = report_json(report)
+    assert data["n"] == 6 and data["accuracy"] == pytest.approx(0.6667, abs=1e-4)
+    assert data["sentiment"]["accuracy"] == 1.0  # fake_predict says "neutral" (the Result default)
+    assert data["sentiment"]["macro_f1"] == 1.0  # only labels present in the gold set count
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ('{"text": "x", "sentiment": "angry"}', "'sentiment'"),
+        ('{"text": "x"}', "'department' or 'sentiment'"),
+    ],
+)
+def test_bad_sentiment_lines_are_named(tmp_path: Path, bad: str, message: str) -> None:
+    path = tmp_path / "l.jsonl"
+    path.write_text('{"text": "ok", "sentiment": "neutral"}\n' + bad + "\n", encoding="utf-8")
+    with pytest.raises(InvalidMention) as caught:
+        load_labeled(path)
+    assert f"{path}:2:" in str(caught.value) and message in str(caught.value)

@@ -158,3 +158,24 @@ def test_check_names_every_channel_the_bot_is_not_in(env: dict[str, str], tmp_pa
     assert f"rules.yaml:{sales}: departments.sales.channel: C0SALES (#team-sales): is archived" in done.stderr
     assert "channels: 3 problem(s)" in done.stdout
     assert slack.calls("conversations.join") == []  # check reports; it never changes the workspace
+
+
+def test_eval_oracle_prints_the_curve_and_reads_sentiment(env: dict[str, str], tmp_path: Path) -> None:
+    labeled = [
+        {"text": "I need a quote for the enterprise plan, 40 seats", "department": "sales"},
+        {
+            "text": "The app crashes whenever I open the camera",
+            "department": "product",
+            "sentiment": "negative",
+        },
+        {"text": "Thank you so much, the agent was lovely and fixed it", "sentiment": "positive"},
+    ]
+    (tmp_path / "mixed.jsonl").write_text("\n".join(json.dumps(r) for r in labeled) + "\n", encoding="utf-8")
+    done = run(env, "eval", "mixed.jsonl", "--classifier", "local", "--oracle", "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["n"] == 2 and report["sentiment"]["n"] == 2
+    points = report["oracle"]["points"]
+    assert points[-1]["calls_per_mention"] == 1.0 and points[-1]["actionable_right"] == 1.0
+    text = run(env, "eval", "mixed.jsonl", "--classifier", "local", "--oracle", cwd=tmp_path).stdout
+    assert "LLM calls/mention" in text and "sentiment: n=2" in text

@@ -108,3 +108,31 @@ def test_ping_markup_renders_each_kind_of_target() -> None:
     targets = ("here", "channel", "S0ONCALL", "U0BOSS", "W0ENTERPRISE")
     assert ping_markup(targets) == "<!here> <!channel> <!subteam^S0ONCALL> <@U0BOSS> <@W0ENTERPRISE>"
     assert ping_markup(()) == ""
+
+
+@pytest.mark.parametrize(
+    ("sentiment_confidence", "pinged"),
+    [(0.95, True), (0.75, True), (0.74, False), (0.5, False)],
+)
+def test_sentiment_escalation_needs_a_confident_negative(
+    rules: RoutingRules, sentiment_confidence: float, pinged: bool
+) -> None:
+    result = Result("support", 0.9, sentiment="negative", sentiment_confidence=sentiment_confidence)
+    route = decide_route(result, rules)
+    assert route.channel == "C0SUPPORT"
+    assert route.ping == (("S0ONCALL",) if pinged else ())
+
+
+def test_an_unsure_negative_still_escalates_on_high_urgency(rules: RoutingRules) -> None:
+    result = Result("support", 0.9, sentiment="negative", sentiment_confidence=0.4, urgency="high")
+    assert decide_route(result, rules).ping == ("S0ONCALL",)
+
+
+def test_praise_from_the_local_model_does_not_page_anyone(rules: RoutingRules) -> None:
+    from bot.classify.local import LocalClassifier
+    from tests.harness import trained_model_path
+
+    model = LocalClassifier.load(trained_model_path())
+    result = model.classify("Great support today, your agent solved my refund in 5 minutes. Thank you!")
+    assert result.sentiment != "negative"
+    assert decide_route(result, rules).ping == ()
