@@ -43,7 +43,7 @@ from tests.harness import (  # noqa: E402
     trained_model_path,
     wait_for,
 )
-from tests.test_pipeline import llm_cascade  # noqa: E402
+from tests.pipeline.test_pipeline import llm_cascade  # noqa: E402
 
 SUBJECTS = ["the app", "my order", "your pricing page", "the new release", "support chat", "the invoice"]
 PROBLEMS = [
