@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, exists, func, or_, select, update
+from sqlalchemy import Table, delete, exists, func, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
@@ -57,6 +57,19 @@ def enqueue(
     statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
     new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else session.get(Delivery, new_id)
+
+
+def replace_pending_update(session: Session, channel: str, ts: str) -> None:
+    """Drop unclaimed, unsent updates of one message (a newer look of it is being enqueued)."""
+    session.execute(
+        delete(D).where(
+            D.c.kind == "update",
+            D.c.channel == channel,
+            D.c.status == "pending",
+            D.c.claimed_until.is_(None),
+            D.c.dedupe_key.startswith(f"update:{channel}:{ts}:"),
+        )
+    )
 
 
 def find(session: Session, dedupe_key: str) -> Delivery | None:

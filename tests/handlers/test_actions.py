@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.delivery.senders import SlackSender
-from bot.delivery.worker import DeliveryWorker
 from bot.domain.clock import utcnow
 from bot.domain.rules import RoutingRules
 from bot.pipeline.process import load_card_view
 from bot.slack.cards import render_card
 from bot.store.models import Correction, Delivery, Mention
+from tests.delivery import drain
 from tests.handlers import Harness, running_app, wait_for
 from tests.reports.insights import seed
 
@@ -62,8 +62,12 @@ def _message(h: Harness, channel: str, ts: str) -> str:
 
 
 def _deliver(h: Harness) -> None:
-    assert h.services.slack is not None
-    DeliveryWorker(h.services.engine, SlackSender(h.services.slack)).run_once()
+    drain(h.services.engine, h.slack)
+
+
+def _delivered(h: Harness, condition: Callable[[], bool]) -> None:
+    """Card updates go through the outbox: deliver what the (lazy) listener queued until `condition`."""
+    wait_for(lambda: (_deliver(h), condition())[1])
 
 
 def test_reassign_moves_the_card_records_a_correction_and_ignores_a_double_click(
@@ -73,7 +77,7 @@ def test_reassign_moves_the_card_records_a_correction_and_ignores_a_double_click
         mention_id, ts = _card(h, sqlite_engine, "Do you offer volume pricing?", "support", "C0SUPPORT")
         for _ in range(2):  # a double click
             _click(h, _select("sales"), mention_id, "C0SUPPORT", ts)
-            wait_for(lambda: "moved to" in _message(h, "C0SUPPORT", ts))
+            _delivered(h, lambda: "moved to" in _message(h, "C0SUPPORT", ts))
         _deliver(h)
         old = _message(h, "C0SUPPORT", ts)
         assert "moved to <#C0SALES> by <@U7>" in old and '"actions"' not in old
@@ -95,7 +99,7 @@ def test_reassign_to_a_restricted_department_removes_the_text_from_the_old_chann
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = _card(h, sqlite_engine, "My manager there was awful", "support", "C0SUPPORT")
         _click(h, _select("hr"), mention_id, "C0SUPPORT", ts)
-        wait_for(lambda: "moved to" in _message(h, "C0SUPPORT", ts))
+        _delivered(h, lambda: "moved to" in _message(h, "C0SUPPORT", ts))
         _deliver(h)
         old = _message(h, "C0SUPPORT", ts)
         assert "moved to <#C0HR> by <@U7>" in old and "My manager there was awful" not in old
@@ -109,9 +113,9 @@ def test_acknowledge_shows_who_and_is_idempotent(sqlite_engine: Engine, rules: R
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = _card(h, sqlite_engine, "App crashes at start", "product", "C0PRODUCT")
         _click(h, _button("acknowledge", mention_id), mention_id, "C0PRODUCT", ts, user="U8")
-        wait_for(lambda: "Acknowledged" in _message(h, "C0PRODUCT", ts))
+        _delivered(h, lambda: "Acknowledged" in _message(h, "C0PRODUCT", ts))
         _click(h, _button("acknowledge", mention_id), mention_id, "C0PRODUCT", ts, user="U9")
-        wait_for(lambda: len(h.slack.calls("chat.update")) == 2)
+        _delivered(h, lambda: len(h.slack.calls("chat.update")) == 2)
         card = _message(h, "C0PRODUCT", ts)
         assert "Acknowledged: by <@U8>" in card and "U9" not in card and '"actions"' not in card
     with Session(sqlite_engine) as session:
@@ -124,7 +128,7 @@ def test_not_relevant_marks_none_and_records_a_correction(sqlite_engine: Engine,
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = _card(h, sqlite_engine, "lol random meme", "sales", "C0SALES")
         _click(h, _button("not_relevant", mention_id), mention_id, "C0SALES", ts)
-        wait_for(lambda: "not relevant" in _message(h, "C0SALES", ts))
+        _delivered(h, lambda: "not relevant" in _message(h, "C0SALES", ts))
     with Session(sqlite_engine) as session:
         mention = session.get(Mention, mention_id)
         correction = session.exec(select(Correction)).one()
@@ -132,15 +136,17 @@ def test_not_relevant_marks_none_and_records_a_correction(sqlite_engine: Engine,
     assert (correction.from_department, correction.to_department) == ("sales", "none")
 
 
-def test_a_failed_update_tells_the_user_and_keeps_the_change(
-    sqlite_engine: Engine, rules: RoutingRules
-) -> None:
+def test_a_card_update_survives_a_slack_outage(sqlite_engine: Engine, rules: RoutingRules) -> None:
+    """chat.update goes through the outbox: a 503 is retried, never turned into a lost update."""
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = _card(h, sqlite_engine, "Where is my parcel", "support", "C0SUPPORT")
-        h.slack.queue("chat.update", body={"ok": False, "error": "message_not_found"})
+        for _ in range(2):
+            h.slack.queue("chat.update", status=503, body={"ok": False, "error": "service_unavailable"})
         _click(h, _button("acknowledge", mention_id), mention_id, "C0SUPPORT", ts)
-        note = wait_for(lambda: h.slack.responses)[0]
-        assert "saved" in note["text"] and note["response_type"] == "ephemeral"
+        _delivered(h, lambda: "Acknowledged" in _message(h, "C0SUPPORT", ts))
+        assert len(h.slack.calls("chat.update")) == 3 and h.slack.responses == []
     with Session(sqlite_engine) as session:
         mention = session.get(Mention, mention_id)
-        assert mention is not None and mention.state == "acknowledged"
+        update = session.exec(select(Delivery).where(Delivery.kind == "update")).one()
+    assert mention is not None and mention.state == "acknowledged"
+    assert (update.status, update.attempts, update.posted_channel) == ("sent", 3, "C0SUPPORT")

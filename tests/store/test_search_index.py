@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.reports.insights.search import search_mentions
 from bot.store.engine import init_db, make_engine
+from bot.store.migrate import BASELINE
+from bot.store.migrate import _config as migration_config
 from bot.store.search_index import pg_tsquery, sqlite_match
 from tests.reports.insights import seed
 
@@ -21,8 +24,9 @@ def test_ensure_is_idempotent_and_indexes_rows_stored_before_it(tmp_path: Path) 
         for name in ("mention_fts_ai", "mention_fts_ad", "mention_fts_au"):
             conn.execute(text(f"DROP TRIGGER {name}"))
         conn.execute(text("DROP TABLE mention_fts"))
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))  # …made before migrations, too
+    with engine.begin() as conn:  # …made before migrations, too: back to the 0.1.0 schema, unversioned
+        command.downgrade(migration_config(conn), BASELINE)
+        conn.execute(text("DROP TABLE alembic_version"))
     init_db(engine)
     init_db(engine)
     assert [r.text for r in search_mentions(engine, "parcel", visible={"support"}).rows] == [
