@@ -67,7 +67,7 @@ class DeliveryWorker:
         # Short pacing waits are slept inline; longer ones go back to the table as a later due time.
         self._inline_wait = max(min_interval, 1.0)
         self._last_claimed = 0
-        self._reported: set[tuple[str, str]] = set()  # (channel, error) already logged
+        self._reported: set[tuple[str, str, str]] = set()  # (channel, error, outcome) already logged
 
     # ---- one batch -------------------------------------------------------------------------------
     def run_once(self, stop: threading.Event | None = None) -> int:
@@ -206,7 +206,9 @@ class DeliveryWorker:
         decision = self.policy.decide(error, job.attempts + 1)
         attempts = job.attempts + (1 if decision.counts else 0)
         if decision.final:
-            self._report(channel, str(getattr(error, "error", error)), f"delivery {job.id} failed for good")
+            self._report(
+                channel, str(getattr(error, "error", error)), f"failed for good (e.g. delivery {job.id})"
+            )
             outbox.finish(
                 self.engine, job.id, status="failed", attempts=attempts, last_error=decision.error[:500]
             )
@@ -255,8 +257,8 @@ class DeliveryWorker:
 
     def _report(self, channel: str, error: str, consequence: str) -> None:
         """A permanent problem with a channel is logged once per channel and error, not once per row."""
-        if (channel, error) not in self._reported:
-            self._reported.add((channel, error))
+        if (channel, error, consequence[:10]) not in self._reported:
+            self._reported.add((channel, error, consequence[:10]))
             log.error("Slack refused messages to %s: %s; %s", channel, error, consequence)
 
     # ---- loop ------------------------------------------------------------------------------------
