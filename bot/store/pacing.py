@@ -46,3 +46,10 @@ def pause(engine: Engine, channel: str, until: datetime) -> None:
             )
         )
         conn.execute(update(P).where(P.c.channel == channel, P.c.next_at < until).values(next_at=until))
+
+
+def paused(engine: Engine, now: datetime) -> dict[str, datetime]:
+    """Channels nothing may be sent to yet (when there is no pacing interval, only 429 pauses count)."""
+    with engine.connect() as conn:
+        rows = conn.execute(select(P.c.channel, P.c.next_at).where(P.c.next_at > now))
+        return {channel: next_at for channel, next_at in rows}
