@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk.errors import SlackApiError
 
 from bot.context import Services
 from bot.pipeline import actions
@@ -100,25 +99,19 @@ def _run(
 def _update_card(
     services: Services, click: actions.Click, outcome: actions.ActionOutcome, respond: Respond
 ) -> None:
-    # The clicked message was verified to be this mention's current card; the rendering already
-    # hides a restricted text outside its channel. (This direct chat.update is the one Slack write
-    # outside the outbox; routing it through the outbox is the outbox owner's change.)
+    """The clicked card's new look goes through the outbox: retried through Slack outages, paced.
+
+    The clicked message was verified to be this mention's current card; the rendering already hides a
+    restricted text outside its own channel.
+    """
     channel, ts = click.channel, click.ts
-    if services.slack is None or not channel or not ts:
+    if not channel or not ts:
         return
     try:
-        services.slack.chat_update(
-            channel=channel, ts=ts, text=outcome.card["text"], blocks=outcome.card["blocks"]
-        )
-    except SlackApiError as exc:
-        _update_failed(respond, outcome, str(exc.response.get("error")))
-    except Exception as exc:  # network trouble: the change is stored all the same
-        _update_failed(respond, outcome, type(exc).__name__)
-
-
-def _update_failed(respond: Respond, outcome: actions.ActionOutcome, error: str) -> None:
-    log.warning("chat.update for mention %s failed: %s", outcome.mention_id, error)
-    _tell(respond, "Your change is saved, but Slack would not let me update this card just now.")
+        actions.queue_card_update(services, outcome, str(channel), str(ts))
+    except Exception:  # the change itself is stored; only the card's new look could not be queued
+        log.exception("queueing the card update for mention %s failed", outcome.mention_id)
+        _tell(respond, "Your change is saved, but I could not update this card just now.")
 
 
 def _tell(respond: Respond, text: str) -> None:

@@ -145,6 +145,7 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
         if role == "worker":
             _wait_for_termination(runtime)
         else:
+            _exit_on_sigterm()
             web = WebApp(services, create_app(services), Readiness(services.engine, runtime))
             serve_http(web, host=host, port=port)
     finally:
@@ -160,6 +161,7 @@ def run_socket(settings: Settings) -> int:
     join_rule_channels(services)
     runtime = Runtime()
     start_background(services, runtime)
+    _exit_on_sigterm()
     try:
         SocketModeHandler(create_app(services), settings.slack_app_token).start()
     finally:
@@ -186,3 +188,13 @@ def _wait_for_termination(runtime: Runtime) -> None:
     log.info("worker running: outbox, classification backlog, scheduler, listeners (Ctrl-C to stop)")
     while not runtime.stop.wait(1.0):
         pass
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM unwinds the main thread (SystemExit), so `finally: runtime.shutdown()` runs: the delivery
+    worker stops between messages and releases its claims, and a restart resumes them at once."""
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)

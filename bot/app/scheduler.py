@@ -1,9 +1,11 @@
 """Scheduled jobs (APScheduler 3): digests in their own timezone, sent exactly once; the spike check.
 
 Exactly-once does not rely on APScheduler: jobs live in memory and are rebuilt from the rules file on
-every start/reload (stable ids, replace_existing). What makes a slot send once — across restarts and
-several processes — is `claim_slot`: a row with a unique (digest_name, slot) key inserted *before*
-sending. Whoever inserts it sends; everyone else skips.
+every start/reload (stable ids, replace_existing). What makes a slot send once — across restarts,
+crashes, 429 storms and several processes — is one transaction: a row with a unique (digest_name,
+slot) key is inserted together with the slot's outbox messages. Whoever commits it has queued the
+digest, everyone else skips; the outbox then delivers each message exactly once, retrying transient
+errors for as long as Slack needs. The digest is composed before that transaction (it may call an LLM).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -79,16 +81,6 @@ def claim_slot(engine: Engine, digest_name: str, slot: datetime, *, late: bool) 
     except IntegrityError:
         return False
     return True
-
-
-def finish_slot(engine: Engine, digest_name: str, slot: datetime, *, status: str, at: datetime) -> None:
-    table = DigestRun.__table__  # type: ignore[attr-defined]
-    with session_scope(engine) as session:
-        session.execute(
-            update(table)
-            .where(table.c.digest_name == digest_name, table.c.slot == slot)
-            .values(status=status, sent_at=at if status == "sent" else None)
-        )
 
 
 def last_run(engine: Engine, digest_name: str) -> datetime | None:
@@ -195,21 +187,27 @@ class SchedulerRunner:
         return sent
 
     def send_slot(self, digest: Digest, slot: datetime, *, now: datetime) -> bool:
-        """Claim then send; True only for the one caller that claimed the slot and sent it."""
-        from bot.reports.digests.send import send_digest
+        """Compose, then claim the slot and queue its messages atomically; True for the one that did."""
+        from bot.reports.digests.send import compose_digest, enqueue_digest
 
-        engine = self._services.engine
         late = now - slot > LATE_AFTER
-        if not claim_slot(engine, digest.name, slot, late=late):
-            log.info("digest %s slot %s already claimed elsewhere; skipping", digest.name, slot)
+        try:
+            messages, chart = compose_digest(self._services, digest, slot=slot, late=late)
+        except Exception:  # nothing claimed: the next run (or catch-up after a restart) tries again
+            log.exception("digest %s slot %s could not be composed", digest.name, slot)
             return False
         try:
-            send_digest(self._services, digest, slot=slot, now=now, late=late)
-        except Exception:  # a failed slot is recorded, never retried blindly (it could double-send)
-            log.exception("digest %s slot %s failed", digest.name, slot)
-            finish_slot(engine, digest.name, slot, status="failed", at=now)
+            with session_scope(self._services.engine) as session:
+                session.add(DigestRun(digest_name=digest.name, slot=slot, late=late, created_at=utcnow()))
+                session.flush()  # the unique slot key: a second claimant fails here, before enqueueing
+                enqueue_digest(session, digest, f"{slot:%Y-%m-%dT%H:%M}", messages, chart, end=slot)
+        except IntegrityError:
+            log.info("digest %s slot %s already claimed elsewhere; skipping", digest.name, slot)
             return False
-        finish_slot(engine, digest.name, slot, status="sent", at=now)
+        self._services.delivery_ready.set()
+        log.info(
+            "digest %s slot %s queued for %d recipients (late=%s)", digest.name, slot, len(messages), late
+        )
         return True
 
     def run_alerts(self) -> bool:

@@ -1,8 +1,10 @@
 """Senders: the edge where outbox payloads become Slack messages (or terminal text for the demo).
 
-Slack failures are mapped onto three exceptions the outbox understands: RateLimited (wait it out),
-TransientSendError (retry with backoff) and PermanentSendError (give up). The WebClient must not retry
-429s itself: the outbox is the one place that waits out rate limits, so two retry layers never stack.
+Slack failures are mapped onto the exceptions the outbox understands: RateLimited (wait it out),
+TransientSendError (retry with backoff), OutcomeUnknown (a write that may have happened: look before
+posting again) and PermanentSendError (give up). The sender's WebClient retries nothing itself: the
+outbox is the one place that retries, so two retry layers never stack and a timed-out post is never
+silently re-sent by the SDK.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import itertools
 import json
 import logging
 import re
+import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,9 +25,9 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
+from bot.delivery.slack_io import find_posted, upload_file
 from bot.domain.errors import DeliveryError
 from bot.slack.client import paginate
 
@@ -55,6 +58,10 @@ class TransientSendError(Exception):
     """5xx, connection errors, timeouts, non-JSON bodies: worth retrying later."""
 
 
+class OutcomeUnknown(TransientSendError):
+    """The request may have been performed (timeout, dropped connection): Slack may have the message."""
+
+
 class PermanentSendError(DeliveryError):
     """Slack refused the message for good (channel_not_found, invalid_blocks, msg_too_long, …)."""
 
@@ -64,26 +71,51 @@ class PermanentSendError(DeliveryError):
 
 
 class Sender(Protocol):
-    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage: ...
+    def send(
+        self,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> SentMessage: ...
 
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None: ...
+
+    def open_dm(self, user: str) -> str: ...
+
+    def upload(self, channel: str, content: bytes, details: dict[str, Any]) -> SentMessage: ...
+
+    def find_posted(
+        self, channel: str, *, oldest: float, thread_ts: str | None, event_type: str
+    ) -> dict[int, str]: ...
 
 
 class SlackSender:
     """Posts through slack_sdk.WebClient and translates its failures."""
 
     def __init__(self, client: WebClient) -> None:
-        # Strip any 429 retry handler: otherwise the SDK would sleep inside the worker's claim.
-        client.retry_handlers = [
-            h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)
-        ]
-        self._client = client
+        # A client of our own with no retry handlers at all: a connection-error retry inside the SDK
+        # would re-post a message Slack may already have; a 429 retry would sleep inside the claim.
+        self._client = WebClient(
+            token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[]
+        )
         self._names: dict[str, str] = {}
+        self._ims: dict[str, str] = {}
 
-    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage:
+    def send(
+        self,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> SentMessage:
         args = dict(payload)
         if thread_ts:
             args["thread_ts"] = thread_ts
+        if metadata:
+            args["metadata"] = metadata
         try:
             response = _call(lambda: self._client.chat_postMessage(channel=channel, **args))
         except PermanentSendError as exc:
@@ -97,6 +129,25 @@ class SlackSender:
 
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         _call(lambda: self._client.chat_update(channel=channel, ts=ts, **payload))
+
+    def open_dm(self, user: str) -> str:
+        """The IM channel with a user (conversations.open, cached: it never changes)."""
+        if user not in self._ims:
+            opened = _call(lambda: self._client.conversations_open(users=user))
+            self._ims[user] = str(opened["channel"]["id"])
+        return self._ims[user]
+
+    def upload(self, channel: str, content: bytes, details: dict[str, Any]) -> SentMessage:
+        """files.getUploadURLExternal, the bytes, then completeUploadExternal sharing it to `channel`."""
+        return SentMessage(channel, upload_file(self._client, _call, channel, content, details))
+
+    def find_posted(
+        self, channel: str, *, oldest: float, thread_ts: str | None, event_type: str
+    ) -> dict[int, str]:
+        """delivery id → ts of our messages in a channel (or thread) since `oldest`, by their metadata."""
+        return find_posted(
+            self._client, _call, channel, oldest=oldest, thread_ts=thread_ts, event_type=event_type
+        )
 
     def _channel_id(self, channel: str) -> str:
         """conversations.join needs an id; '#name' is resolved by walking conversations.list."""
@@ -117,8 +168,16 @@ def _call(request: Callable[[], _T]) -> _T:
         return request()
     except SlackApiError as exc:
         raise translate_error(exc) from exc
-    except (URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+    except URLError as exc:
+        # urllib wraps errors while connecting/sending; refused or unresolvable means nothing was sent.
+        if isinstance(exc.reason, ConnectionRefusedError | socket.gaierror):
+            raise TransientSendError(f"connection error: {type(exc.reason).__name__}") from exc
+        raise OutcomeUnknown(f"no answer: {type(exc.reason).__name__}") from exc
+    except ConnectionRefusedError as exc:  # nothing was sent
         raise TransientSendError(f"connection error: {type(exc).__name__}") from exc
+    except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+        # The request may have reached Slack and been performed: the caller must look before retrying.
+        raise OutcomeUnknown(f"no answer: {type(exc).__name__}") from exc
 
 
 def translate_error(exc: SlackApiError) -> Exception:
@@ -170,7 +229,14 @@ class TerminalSender:
             return name if name.startswith("#") else f"#{name}"
         return channel
 
-    def send(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> SentMessage:
+    def send(
+        self,
+        channel: str,
+        payload: dict[str, Any],
+        *,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> SentMessage:
         with self._lock:
             ts = f"1700000000.{next(self._ts):06d}"
             label = self.label(channel)
@@ -178,6 +244,20 @@ class TerminalSender:
             title = f"── {label} " + ("(thread reply) " if thread_ts else "")
             self._write(title.ljust(72, "─"), payload, indent="    " if thread_ts else "  ")
         return SentMessage(channel=channel, ts=ts)
+
+    def open_dm(self, user: str) -> str:
+        return user  # the terminal has no IM channels
+
+    def upload(self, channel: str, content: bytes, details: dict[str, Any]) -> SentMessage:
+        with self._lock:
+            note = {"text": f"[chart {details.get('filename', '')}: {len(content)} bytes]"}
+            self._write(f"── {self.label(channel)} (file) ".ljust(72, "─"), note, indent="  ")
+        return SentMessage(channel=channel, ts="")
+
+    def find_posted(
+        self, channel: str, *, oldest: float, thread_ts: str | None, event_type: str
+    ) -> dict[int, str]:
+        return {}  # a terminal write cannot time out half-way: nothing is ever uncertain
 
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         with self._lock:

@@ -1,66 +1,40 @@
-"""The delivery worker: claims due outbox rows and sends them to Slack, paced per channel.
+"""The delivery worker: the single path for every Slack write (cards, replies, updates, digests, alerts, DMs).
 
-A row is claimed (claimed_until) in one atomic UPDATE whose sub-select uses FOR UPDATE SKIP LOCKED on
-PostgreSQL, so any number of workers share the table without sending anything twice; a crashed worker's
-claims expire and the rows are delivered by whoever runs next. Results are committed row by row right
-after each send, which keeps the window in which a crash could cause a duplicate to a single message.
-
-Row kinds: anything but "update" is posted with chat.postMessage (as a thread reply when parent_id is
-set, once the parent is sent); "update" edits the parent's message (or payload["ts"]) with chat.update.
+Rows are claimed in one atomic UPDATE (SKIP LOCKED on PostgreSQL), so any number of workers share the
+outbox; each send first reserves its channel's slot in the shared pacing table, so pacing holds across
+processes. One policy (bot.delivery.policy) decides what a failure means: a transient error is never
+final, a permanent one ends the row visibly. Every post carries our metadata; when a post's outcome is
+unknown (timeout, dropped connection, a claim left by a crashed worker) the worker looks for it in the
+channel's history before posting again — that, and committing each result right after its send, is
+what makes a message go out exactly once. SIGTERM (the stop event) releases this worker's claims.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from bot.delivery.senders import PermanentSendError, RateLimited, Sender, SentMessage, TransientSendError
+from bot.delivery.policy import RetryPolicy
+from bot.delivery.senders import PermanentSendError, Sender, SentMessage
 from bot.domain.clock import utcnow
-from bot.store.outbox import D
+from bot.domain.text import escape_for_slack
+from bot.store import outbox, pacing
+from bot.store.outbox import Claimed
 
 log = logging.getLogger(__name__)
-MAX_RATE_LIMIT_WAIT = 600.0  # a Retry-After beyond this is treated as a bad header, not obeyed literally
-
-
-@dataclass
-class _Job:
-    """A claimed row, detached from the database while it is being sent."""
-
-    id: int
-    kind: str
-    channel: str
-    payload: dict[str, Any]
-    attempts: int
-    parent: tuple[str, str, str] | None = None  # (status, posted_channel, message_ts)
-
-
-@dataclass
-class _Channels:
-    """Per-channel pacing (≤ 1 message per min_interval) and rate-limit pauses, in monotonic time."""
-
-    min_interval: float
-    free_at: dict[str, float] = field(default_factory=dict)
-
-    def wait(self, channel: str) -> float:
-        return max(0.0, self.free_at.get(channel, 0.0) - time.monotonic())
-
-    def sent(self, channel: str) -> None:
-        if self.min_interval > 0:
-            self.free_at[channel] = time.monotonic() + self.min_interval
-
-    def pause(self, channel: str, seconds: float) -> None:
-        self.free_at[channel] = max(self.free_at.get(channel, 0.0), time.monotonic() + seconds)
+EVENT_TYPE = "social_router_delivery"  # the message metadata type that marks our posts
+NOT_POSTS = frozenset({"update", "upload"})  # every other kind is a chat.postMessage
+REROUTABLE = frozenset({"channel_not_found", "is_archived"})  # the card goes to its fallback channel
+LOOKBACK = timedelta(minutes=1)  # history searched from a little before the row was made (clock skew)
 
 
 class DeliveryWorker:
@@ -73,138 +47,143 @@ class DeliveryWorker:
         *,
         min_interval: float = 1.0,
         batch: int = 100,
-        max_attempts: int = 8,
         worker_id: str | None = None,
         claim_seconds: float = 120.0,
         backoff_base: float = 2.0,
         backoff_cap: float = 300.0,
+        policy: RetryPolicy | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.sender = sender
+        self.min_interval = min_interval
         self.batch = batch
-        self.max_attempts = max_attempts
         self.worker_id = worker_id or uuid.uuid4().hex[:8]
         self.claim_seconds = claim_seconds
-        self.backoff_base = backoff_base
-        self.backoff_cap = backoff_cap
-        self._channels = _Channels(min_interval)
+        self.policy = policy or RetryPolicy(backoff_base=backoff_base, backoff_cap=backoff_cap)
+        self._clock = clock
+        self._sleep = sleep
         # Short pacing waits are slept inline; longer ones go back to the table as a later due time.
         self._inline_wait = max(min_interval, 1.0)
         self._last_claimed = 0
+        self._paused: dict[str, datetime] = {}  # 429 pauses read at the start of a batch (no interval)
+        self._reported: set[tuple[str, str, str]] = set()  # (channel, error, outcome) already logged
 
-    # ---- claiming --------------------------------------------------------------------------------
-    def _claim(self) -> list[_Job]:
-        now = utcnow()
-        parent = D.alias("parent")
-        parent_done = exists().where(parent.c.id == D.c.parent_id, parent.c.status.in_(("sent", "failed")))
-        due = (
-            select(D.c.id)
-            .where(D.c.status == "pending", D.c.next_attempt_at <= now)
-            .where(or_(D.c.claimed_until.is_(None), D.c.claimed_until < now))
-            .where(or_(D.c.parent_id.is_(None), parent_done))
-            .order_by(D.c.next_attempt_at, D.c.id)
-            .limit(self.batch)
-            .with_for_update(skip_locked=True)
-        )
-        claim = (
-            update(D)
-            .where(D.c.id.in_(due))
-            .values(claimed_until=now + timedelta(seconds=self.claim_seconds))
-            .returning(D.c.id, D.c.kind, D.c.channel, D.c.payload, D.c.attempts, D.c.parent_id)
-        )
-        with self.engine.begin() as conn:
-            rows = sorted(conn.execute(claim).all(), key=lambda r: r.id)
-            parents = self._parents(conn, {r.parent_id for r in rows if r.parent_id is not None})
-        return [
-            _Job(r.id, r.kind, r.channel, json.loads(r.payload), r.attempts, parents.get(r.parent_id or 0))
-            for r in rows
-        ]
-
-    @staticmethod
-    def _parents(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str, str]]:
-        if not ids:
-            return {}
-        query = select(D.c.id, D.c.status, D.c.posted_channel, D.c.message_ts)
-        return {
-            r.id: (r.status, r.posted_channel, r.message_ts)
-            for r in conn.execute(query.where(D.c.id.in_(ids)))
-        }
-
-    # ---- sending ---------------------------------------------------------------------------------
-    def run_once(self) -> int:
+    # ---- one batch -------------------------------------------------------------------------------
+    def run_once(self, stop: threading.Event | None = None) -> int:
         """Claim due rows, send them, record each result; returns how many were sent."""
-        jobs = self._claim()
+        jobs = outbox.claim(
+            self.engine,
+            now=self._clock(),
+            worker_id=self.worker_id,
+            batch=self.batch,
+            seconds=self.claim_seconds,
+        )
         self._last_claimed = len(jobs)
-        sent = 0
+        if jobs and self.min_interval <= 0:
+            self._paused = pacing.paused(self.engine, self._clock())
+        sent, jobs = self._settle_uncertain(jobs)
         # Bounded inline pacing, so a busy channel never starves new work for other channels.
-        deadline = time.monotonic() + min(self.claim_seconds / 4, 5.0)
-        waiting: list[_Job] = jobs
-        while waiting:
-            blocked: list[_Job] = []
-            for job in waiting:
-                if self._channels.wait(self._target(job)) > 0 or any(
-                    self._target(b) == self._target(job) for b in blocked
-                ):
-                    blocked.append(job)  # keep per-channel order: nothing overtakes a blocked row
-                    continue
-                sent += self._deliver(job)
-            pause = min((self._channels.wait(self._target(j)) for j in blocked), default=0.0)
-            if blocked and (pause > self._inline_wait or time.monotonic() + pause > deadline):
-                self._defer(blocked)
+        deadline = self._clock() + timedelta(seconds=min(self.claim_seconds / 4, 5.0))
+        while jobs:
+            blocked: dict[int, float] = {}  # job id → seconds until its channel is free
+            waits: dict[str, float] = {}
+            for job in jobs:
+                key = self._pace_key(job)
+                if stop is not None and stop.is_set():
+                    blocked[job.id] = 0.0
+                elif key in waits:  # keep per-channel order: nothing overtakes a blocked row
+                    blocked[job.id] = waits[key]
+                elif wait := pacing.reserve(self.engine, key, now=self._clock(), interval=self.min_interval):
+                    blocked[job.id] = waits[key] = wait
+                else:
+                    sent += self._deliver(job)
+            pause = min(waits.values(), default=0.0)
+            stopping = stop is not None and stop.is_set()
+            if blocked and (stopping or pause > self._inline_wait or self._due(pause) > deadline):
+                now = self._clock()
+                outbox.defer(self.engine, {i: now + timedelta(seconds=w) for i, w in blocked.items()})
                 break
             if blocked:
-                time.sleep(pause)
-            waiting = blocked
+                self._sleep(pause)
+            jobs = [job for job in jobs if job.id in blocked]
         return sent
 
+    def _reserve(self, channel: str) -> float:
+        """0.0 when `channel` may be sent to now, else the seconds to wait. Without a pacing interval
+        only 429 pauses matter: one read per batch instead of a write per message."""
+        if self.min_interval > 0:
+            return pacing.reserve(self.engine, channel, now=self._clock(), interval=self.min_interval)
+        until = self._paused.get(channel)
+        return max((until - self._clock()).total_seconds(), 0.0) if until else 0.0
+
+    def _due(self, seconds: float) -> datetime:
+        return self._clock() + timedelta(seconds=seconds)
+
     @staticmethod
-    def _target(job: _Job) -> str:
-        # Thread replies and updates go where the parent was actually posted (the id Slack answered).
+    def _pace_key(job: Claimed) -> str:
+        # Thread replies, updates and uploads go where the parent was actually posted.
+        return job.parent[1] if job.parent and job.parent[1] else job.channel
+
+    def _destination(self, job: Claimed) -> str:
         if job.parent and job.parent[1]:
             return job.parent[1]
-        return job.channel
+        return self.sender.open_dm(job.channel) if job.kind == "dm" else job.channel
 
-    def _deliver(self, job: _Job) -> int:
-        channel = self._target(job)
+    # ---- the unknown-outcome window ---------------------------------------------------------------
+    def _settle_uncertain(self, jobs: list[Claimed]) -> tuple[int, list[Claimed]]:
+        """Look up posts that may already be in Slack, one history read per channel (or thread).
+
+        Returns how many were found (and recorded as sent) and the jobs still to send.
+        """
+        groups: dict[tuple[str, str], list[Claimed]] = defaultdict(list)
+        settled: set[int] = set()
+        for job in (j for j in jobs if j.uncertain and j.kind not in NOT_POSTS):
+            try:
+                groups[(self._destination(job), job.parent[2] if job.parent else "")].append(job)
+            except Exception as exc:
+                self._failed(job, exc, keep_uncertain=True)
+                settled.add(job.id)
+        found_count = 0
+        for (channel, thread_ts), group in groups.items():
+            oldest = min(j.created_at for j in group) - LOOKBACK
+            try:
+                found = self.sender.find_posted(
+                    channel,
+                    oldest=oldest.replace(tzinfo=UTC).timestamp(),
+                    thread_ts=thread_ts or None,
+                    event_type=EVENT_TYPE,
+                )
+            except Exception as exc:  # e.g. conversations.history's own 429: wait it out, still unsure
+                for job in group:
+                    self._failed(job, exc, keep_uncertain=True)
+                settled.update(j.id for j in group)
+                continue
+            for job in (j for j in group if j.id in found):
+                log.info(
+                    "delivery %s is already in %s (found by its metadata): not posting again", job.id, channel
+                )
+                self._sent(job, SentMessage(channel, found[job.id]))
+                settled.add(job.id)
+                found_count += 1
+        return found_count, [j for j in jobs if j.id not in settled]
+
+    # ---- sending ---------------------------------------------------------------------------------
+    def _deliver(self, job: Claimed) -> int:
         try:
-            result = self._send(job, channel)
-        except RateLimited as exc:
-            wait = min(max(exc.retry_after, 0.0), MAX_RATE_LIMIT_WAIT)
-            self._channels.pause(channel, wait)
-            log.warning("delivery %s to %s rate limited; retrying in %.1fs", job.id, channel, wait)
-            self._finish(
-                job.id,
-                next_attempt_at=utcnow() + timedelta(seconds=wait),
-                last_error=f"rate limited (Retry-After {wait:g}s)",
-            )
+            result = self._send(job)
+        except Exception as exc:
+            self._failed(job, exc)
             return 0
-        except TransientSendError as exc:
-            self._retry_later(job, str(exc))
-            return 0
-        except PermanentSendError as exc:
-            log.error("delivery %s to %s failed permanently: %s", job.id, channel, exc.error)
-            self._finish(job.id, status="failed", attempts=job.attempts + 1, last_error=str(exc)[:500])
-            return 0
-        except Exception as exc:  # a bug or unexpected library error must not kill the worker loop
-            log.exception("delivery %s to %s: unexpected error", job.id, channel)
-            self._retry_later(job, f"unexpected {type(exc).__name__}")
-            return 0
-        self._channels.sent(channel)
-        self._finish(
-            job.id,
-            status="sent",
-            attempts=job.attempts + 1,
-            message_ts=result.ts,
-            posted_channel=result.channel,
-            sent_at=utcnow(),
-            last_error="",
-        )
+        self._sent(job, result)
         return 1
 
-    def _send(self, job: _Job, channel: str) -> SentMessage:
+    def _send(self, job: Claimed) -> SentMessage:
         parent_status, _, parent_ts = job.parent or ("sent", "", "")
         if parent_status == "failed":
             raise PermanentSendError("parent_delivery_failed")
+        channel = self._destination(job)
         if job.kind == "update":
             payload = dict(job.payload)
             ts = str(payload.pop("ts", "") or parent_ts)
@@ -212,54 +191,101 @@ class DeliveryWorker:
                 raise PermanentSendError("update_without_ts")
             self.sender.update(channel, ts, payload)
             return SentMessage(channel=channel, ts=ts)
-        return self.sender.send(channel, job.payload, thread_ts=parent_ts or None)
+        if job.kind == "upload":
+            return self.sender.upload(channel, job.attachment or b"", job.payload)
+        metadata = {"event_type": EVENT_TYPE, "event_payload": {"delivery_id": job.id}}
+        return self.sender.send(channel, job.payload, thread_ts=parent_ts or None, metadata=metadata)
 
-    def _retry_later(self, job: _Job, error: str) -> None:
-        attempts = job.attempts + 1
-        if attempts >= self.max_attempts:
-            log.error("delivery %s to %s failed after %d attempts: %s", job.id, job.channel, attempts, error)
-            self._finish(job.id, status="failed", attempts=attempts, last_error=error[:500])
-            return
-        # Full-jitter exponential backoff: spreads retries of many rows after one Slack outage.
-        delay = min(self.backoff_cap, self.backoff_base * 2 ** (attempts - 1)) * random.uniform(0.5, 1.0)
-        log.warning(
-            "delivery %s to %s failed (attempt %d), retrying in %.1fs: %s",
+    def _sent(self, job: Claimed, result: SentMessage) -> None:
+        outbox.finish(
+            self.engine,
             job.id,
-            job.channel,
-            attempts,
-            delay,
-            error,
+            status="sent",
+            attempts=job.attempts + 1,
+            message_ts=result.ts,
+            posted_channel=result.channel,
+            sent_at=self._clock(),
+            last_error="",
+            uncertain=False,
         )
-        self._finish(
+
+    def _failed(self, job: Claimed, error: Exception, *, keep_uncertain: bool = False) -> None:
+        channel = self._pace_key(job)
+        if isinstance(error, PermanentSendError) and self._reroutable(job, error):
+            self._reroute(job, error.error)
+            return
+        decision = self.policy.decide(error, job.attempts + 1)
+        attempts = job.attempts + (1 if decision.counts else 0)
+        if decision.final:
+            self._report(
+                channel, str(getattr(error, "error", error)), f"failed for good (e.g. delivery {job.id})"
+            )
+            outbox.finish(
+                self.engine, job.id, status="failed", attempts=attempts, last_error=decision.error[:500]
+            )
+            return
+        if decision.pause_channel:
+            pacing.pause(self.engine, channel, self._due(decision.pause_channel))
+            self._paused[channel] = self._due(decision.pause_channel)
+        if decision.error.startswith("unexpected"):
+            log.error("delivery %s to %s: unexpected error", job.id, channel, exc_info=error)
+        else:
+            log.warning(
+                "delivery %s to %s: %s; retrying in %.1fs", job.id, channel, decision.error, decision.delay
+            )
+        outbox.finish(
+            self.engine,
             job.id,
             attempts=attempts,
-            last_error=error[:500],
-            next_attempt_at=utcnow() + timedelta(seconds=delay),
+            last_error=decision.error[:500],
+            next_attempt_at=self._due(decision.delay),
+            uncertain=decision.uncertain or keep_uncertain,
         )
 
-    def _defer(self, jobs: Iterable[_Job]) -> None:
-        """Give blocked rows back to the table, due when their channel is free again (no attempt used)."""
-        with self.engine.begin() as conn:
-            for job in jobs:
-                due = utcnow() + timedelta(seconds=self._channels.wait(self._target(job)))
-                conn.execute(
-                    update(D).where(D.c.id == job.id).values(claimed_until=None, next_attempt_at=due)
-                )
+    @staticmethod
+    def _reroutable(job: Claimed, error: PermanentSendError) -> bool:
+        return error.error in REROUTABLE and bool(job.fallback_channel) and job.kind not in NOT_POSTS
 
-    def _finish(self, delivery_id: int, **values: Any) -> None:
-        values["claimed_until"] = None
-        with self.engine.begin() as conn:
-            conn.execute(update(D).where(D.c.id == delivery_id, D.c.status == "pending").values(**values))
+    def _reroute(self, job: Claimed, error: str) -> None:
+        """A card whose channel is gone goes to its fallback (triage), saying where it was meant to go."""
+        where = (
+            f"<#{job.channel}>" if job.channel[:1] in ("C", "G") and job.channel.isalnum() else job.channel
+        )
+        note = (
+            f":warning: Meant for {escape_for_slack(where) if where == job.channel else where}, but Slack "
+            f"answered `{error}` there, so it was posted here. Fix the channel in the rules file."
+        )
+        self._report(job.channel, error, f"cards go to {job.fallback_channel} instead")
+        outbox.finish(
+            self.engine,
+            job.id,
+            channel=job.fallback_channel,
+            fallback_channel="",
+            payload=json.dumps(with_note(job.payload, note), ensure_ascii=False),
+            last_error=f"{error} in {job.channel}; sent to {job.fallback_channel}"[:500],
+            next_attempt_at=self._clock(),
+            uncertain=False,
+        )
+
+    def _report(self, channel: str, error: str, consequence: str) -> None:
+        """A permanent problem with a channel is logged once per channel and error, not once per row."""
+        if (channel, error, consequence[:10]) not in self._reported:
+            self._reported.add((channel, error, consequence[:10]))
+            log.error("Slack refused messages to %s: %s; %s", channel, error, consequence)
 
     # ---- loop ------------------------------------------------------------------------------------
     def run_forever(
         self, stop: threading.Event, wake: threading.Event | None = None, poll: float = 0.5
     ) -> None:
-        """Deliver until `stop` is set; `wake` (set when work is enqueued) cuts the poll wait short."""
+        """Deliver until `stop` is set; `wake` (set when work is enqueued) cuts the poll wait short.
+
+        On the way out, the claims this worker still holds are released, so a restarted process (or
+        another worker) resumes them at once instead of after `claim_seconds`.
+        """
         log.info("delivery worker %s started", self.worker_id)
         while not stop.is_set():
             try:
-                self.run_once()
+                self.run_once(stop)
             except Exception:  # database hiccup: log, wait a poll, try again — never die silently
                 log.exception("delivery worker %s: batch failed", self.worker_id)
                 self._last_claimed = 0
@@ -270,4 +296,14 @@ class DeliveryWorker:
                 wake.clear()
             else:
                 stop.wait(poll)
-        log.info("delivery worker %s stopped", self.worker_id)
+        released = outbox.release(self.engine, self.worker_id)
+        log.info("delivery worker %s stopped (%d claims released)", self.worker_id, released)
+
+
+def with_note(payload: dict[str, Any], note: str) -> dict[str, Any]:
+    """The payload with a context line on top (and in the notification text)."""
+    blocks = payload.get("blocks")
+    noted = dict(payload, text=f"{note}\n{payload.get('text', '')}".strip())
+    if isinstance(blocks, list):
+        noted["blocks"] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *blocks]
+    return noted

@@ -22,12 +22,12 @@ from bot.context import Services
 from bot.domain.clock import utcnow
 from bot.domain.rules import DEPARTMENTS
 from bot.domain.text import escape_for_slack, truncate
-from bot.pipeline.process import load_card_view
+from bot.pipeline.process import fallback_channel, load_card_view
 from bot.slack.cards import CardView, render_card
 from bot.store.card_guard import claim_version, is_card_of
 from bot.store.engine import session_scope
 from bot.store.models import Delivery, Mention
-from bot.store.outbox import enqueue
+from bot.store.outbox import enqueue, replace_pending_update
 
 log = logging.getLogger(__name__)
 STALE = "This card changed since you opened it (someone acted on it first), so I changed nothing."
@@ -91,6 +91,7 @@ def reassign(services: Services, click: Click, to_department: str) -> ActionOutc
             channel=channel_id,
             payload=render_card(replace(moved, reason=f"reassigned by a person (was {view.department})")),
             mention_id=mention_id,
+            fallback_channel=fallback_channel(services, to_department, channel_id),
         )
         outcome = _outcome(services, click, mention, view, "reassigned", note)
     services.delivery_ready.set()
@@ -199,3 +200,22 @@ def _restricted_stub(view: CardView, note: str) -> dict[str, Any]:
     """The old card once its mention moved to a restricted department: the text must not stay here."""
     text = f"↪️ Mention #{view.mention_id} {note}. Its text is only visible in that channel."
     return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+
+
+def queue_card_update(services: Services, outcome: ActionOutcome, channel: str, ts: str) -> None:
+    """Send the clicked card's new look through the outbox (chat.update, retried like any message).
+
+    A pending update of the same message that has not gone out yet is replaced: only the newest look
+    of a card matters, and it must not be overtaken by an older one.
+    """
+    with session_scope(services.engine) as session:
+        replace_pending_update(session, channel, ts)
+        enqueue(
+            session,
+            dedupe_key=f"update:{channel}:{ts}:{utcnow().isoformat()}:{outcome.mention_id}",
+            kind="update",
+            channel=channel,
+            payload={"ts": ts, "text": outcome.card["text"], "blocks": outcome.card["blocks"]},
+            mention_id=outcome.mention_id,
+        )
+    services.delivery_ready.set()

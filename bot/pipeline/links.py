@@ -1,6 +1,6 @@
 """Grouping by shared link: the same outside page posted on Reddit and HN becomes one card thread.
 
-Kept apart from `process._first_copy_card` (copies of one text) on purpose: the two rules are
+Kept apart from `copies.thread_parent` (copies of one text) on purpose: the two rules are
 independent, and `_enqueue_card` asks for a text copy first, then for a shared link.
 """
 

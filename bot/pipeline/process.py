@@ -156,7 +156,15 @@ def _enqueue_card(
         payload=payload,
         mention_id=mention.id,
         parent_id=parent,
+        fallback_channel=fallback_channel(services, result.department, channel),
     )
+
+
+def fallback_channel(services: Services, department: str, channel: str) -> str:
+    """Where a card goes if `channel` does not exist or is archived: triage, with a note — except for a
+    restricted department, whose text must never land in a shared channel ('' = fail and log)."""
+    triage = services.channel_id(services.rules.triage_channel)
+    return "" if services.rules.is_restricted(department) or triage == channel else triage
 
 
 def card_view(mention: Mention, result: Result, route: Route) -> CardView:

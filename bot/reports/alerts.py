@@ -2,7 +2,9 @@
 
 Comparing with the same clock hours of earlier days (not with the last few hours) is what keeps the
 daily rhythm — a lunchtime peak every day — from alerting. Detection is a pure function over hourly
-count series; `check_spikes` adds the SQL aggregation, the cooldown and the Slack message.
+count series; `check_spikes` adds the SQL aggregation, the cooldown and the Slack message — the
+cooldown record and the message's outbox rows are written in one transaction, so an alert is sent
+exactly once (never lost to a 429, never repeated at the next check).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from bot.context import Services
 from bot.domain.rules import Alerts, RoutingRules, parse_duration
 from bot.domain.text import escape_for_slack, truncate
 from bot.reports.digests.compose import C, M, mention_link, with_latest_classification
-from bot.slack.client import open_dm
 from bot.store.engine import is_postgres, session_scope
 from bot.store.models import AlertRecord
+from bot.store.outbox import enqueue
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
@@ -138,19 +140,27 @@ def check_spikes(services: Services, *, now: datetime) -> list[Spike]:
     for spike in detect_spikes(hourly_counts(services.engine, services.rules, alerts, now), alerts, now):
         if in_cooldown(services.engine, spike, cooldown, now):
             continue
-        # recorded before posting: a failed post loses one alert rather than repeating it every check
+        payload = render_alert(spike, alerts, _examples(services.engine, spike))
         with session_scope(services.engine) as session:
-            session.add(
-                AlertRecord(
-                    department=spike.department,
-                    topic=spike.topic,
-                    window_start=spike.window_start,
-                    count=spike.count,
-                    baseline=spike.baseline,
-                    created_at=now,
-                )
+            record = AlertRecord(
+                department=spike.department,
+                topic=spike.topic,
+                window_start=spike.window_start,
+                count=spike.count,
+                baseline=spike.baseline,
+                created_at=now,
             )
-        post_alert(services, spike)
+            session.add(record)
+            session.flush()
+            for target in alert_targets(services.rules, alerts, spike.department):
+                enqueue(
+                    session,
+                    dedupe_key=f"alert:{record.id}:{target}",
+                    kind="dm" if target[:1] in ("U", "W") else "alert",
+                    channel=target,
+                    payload=payload,
+                )
+        services.delivery_ready.set()
         raised.append(spike)
     return raised
 
@@ -212,19 +222,3 @@ def alert_targets(rules: RoutingRules, alerts: Alerts, department: str) -> list[
     if alerts.channel and not rules.is_restricted(department):
         return [alerts.channel]
     return [config.channel] if config is not None else []
-
-
-def post_alert(services: Services, spike: Spike) -> None:
-    alerts = services.rules.alerts
-    if services.slack is None or alerts is None:
-        log.warning("spike in %s/%s not posted: Slack is not configured", spike.department, spike.topic)
-        return
-    payload = render_alert(spike, alerts, _examples(services.engine, spike))
-    for target in alert_targets(services.rules, alerts, spike.department):
-        try:
-            channel = target
-            if target[:1] in ("U", "W"):
-                channel = open_dm(services.slack, target)
-            services.slack.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"])
-        except Exception as exc:  # one unreachable manager must not stop the others
-            log.error("spike alert to %s failed: %s", target, type(exc).__name__)

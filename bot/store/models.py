@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pydantic import NaiveDatetime
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.domain.clock import utcnow
@@ -76,14 +76,23 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     dedupe_key: str = Field(unique=True, max_length=200)  # e.g. "card:42" — one card per mention
     mention_id: int | None = Field(default=None, foreign_key="mention.id", index=True)
-    kind: str = Field(max_length=20)  # card | escalation | thread | alert | digest | update
+    # card | thread | alert | digest (chat.postMessage) · dm (channel is a user: the IM is opened first)
+    # · update (chat.update of the parent row's message, or payload["ts"]) · upload (the attachment,
+    # shared to the channel the parent row was posted to)
+    kind: str = Field(max_length=20)
     channel: str = Field(max_length=100)
     payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON: text, blocks, …
     parent_id: int | None = Field(default=None, foreign_key="delivery.id")  # thread under this one
+    # where a card goes, with a note, when `channel` does not exist or is archived ('' = nowhere)
+    fallback_channel: str = Field(default="", max_length=100)
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     status: str = Field(default="pending", max_length=10)  # pending | sent | failed
     attempts: int = 0
     next_attempt_at: NaiveDatetime = Field(default_factory=utcnow)
     claimed_until: NaiveDatetime | None = None
+    claimed_by: str = Field(default="", max_length=40)  # the worker holding the claim (SIGTERM releases)
+    # a post may have reached Slack without us hearing back: look for its metadata before posting again
+    uncertain: bool = False
     last_error: str = Field(default="", max_length=500)
     message_ts: str = Field(default="", max_length=40)
     posted_channel: str = Field(default="", max_length=40)  # channel ID Slack answered with
@@ -110,17 +119,19 @@ class Correction(SQLModel, table=True):
 
 
 class DigestRun(SQLModel, table=True):
-    """One scheduled digest slot; the unique key makes each slot send exactly once."""
+    """One scheduled digest slot, inserted in the transaction that enqueues its messages.
+
+    The unique key makes each slot enqueue exactly once; the outbox rows (dedupe key
+    `digest:<name>:<slot>:<recipient>`) say whether each message went out.
+    """
 
     __table_args__ = (UniqueConstraint("digest_name", "slot", name="uq_digest_slot"),)
 
     id: int | None = Field(default=None, primary_key=True)
     digest_name: str = Field(max_length=100)
     slot: NaiveDatetime
-    status: str = Field(default="claimed", max_length=10)  # claimed | sent | failed
     late: bool = False
     created_at: NaiveDatetime = Field(default_factory=utcnow)
-    sent_at: NaiveDatetime | None = None
 
 
 class AlertRecord(SQLModel, table=True):
@@ -151,3 +162,10 @@ class SourceCursor(SQLModel, table=True):
     items_today: int = 0  # items fetched on `items_day` (before the match filter)
     items_day: str = Field(default="", max_length=10)  # YYYY-MM-DD (UTC) that items_today counts
     consecutive_failures: int = 0
+
+
+class ChannelPace(SQLModel, table=True):
+    """When the next message may go to a channel: per-channel pacing shared by every delivery worker."""
+
+    channel: str = Field(primary_key=True, max_length=100)
+    next_at: NaiveDatetime

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, delete, exists, func, or_, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.store.engine import insert_ignoring_duplicates
@@ -32,6 +34,8 @@ def enqueue(
     payload: dict[str, Any],
     mention_id: int | None = None,
     parent_id: int | None = None,
+    fallback_channel: str = "",
+    attachment: bytes | None = None,
 ) -> Delivery | None:
     """Add a message to the outbox in the caller's unit of work; None when dedupe_key is already there.
 
@@ -45,12 +49,27 @@ def enqueue(
         mention_id=mention_id,
         parent_id=parent_id,
         payload=json.dumps(payload, ensure_ascii=False),
+        fallback_channel=fallback_channel,
+        attachment=attachment,
     )
     dialect = session.get_bind().dialect.name
     values = row.model_dump(exclude={"id"})
     statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
     new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else session.get(Delivery, new_id)
+
+
+def replace_pending_update(session: Session, channel: str, ts: str) -> None:
+    """Drop unclaimed, unsent updates of one message (a newer look of it is being enqueued)."""
+    session.execute(
+        delete(D).where(
+            D.c.kind == "update",
+            D.c.channel == channel,
+            D.c.status == "pending",
+            D.c.claimed_until.is_(None),
+            D.c.dedupe_key.startswith(f"update:{channel}:{ts}:"),
+        )
+    )
 
 
 def find(session: Session, dedupe_key: str) -> Delivery | None:
@@ -62,3 +81,100 @@ def pending_count(engine: Engine) -> int:
     """Rows still waiting to be delivered (for health checks and the demo)."""
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).where(D.c.status == "pending")).scalar_one())
+
+
+@dataclass
+class Claimed:
+    """A claimed row, detached from the database while it is being sent."""
+
+    id: int
+    kind: str
+    channel: str
+    payload: dict[str, Any]
+    attempts: int
+    created_at: datetime
+    uncertain: bool
+    fallback_channel: str = ""
+    attachment: bytes | None = None
+    parent: tuple[str, str, str] | None = None  # (status, posted_channel, message_ts)
+
+
+def claim(engine: Engine, *, now: datetime, worker_id: str, batch: int, seconds: float) -> list[Claimed]:
+    """Claim up to `batch` due rows for `worker_id` in one atomic UPDATE (SKIP LOCKED on PostgreSQL).
+
+    A row whose previous claim expired was held by a worker that died, perhaps after Slack accepted
+    the post: it comes back `uncertain`, so the worker looks for it in Slack before posting again.
+    """
+    parent = D.alias("parent")
+    parent_done = exists().where(parent.c.id == D.c.parent_id, parent.c.status.in_(("sent", "failed")))
+    due = (
+        select(D.c.id)
+        .where(D.c.status == "pending", D.c.next_attempt_at <= now)
+        .where(or_(D.c.claimed_until.is_(None), D.c.claimed_until < now))
+        .where(or_(D.c.parent_id.is_(None), parent_done))
+        .order_by(D.c.next_attempt_at, D.c.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    stmt = (
+        update(D)
+        .where(D.c.id.in_(due))
+        .values(
+            claimed_until=now + timedelta(seconds=seconds),
+            claimed_by=worker_id,
+            # SET expressions read the old row: a leftover claim means its holder died mid-flight
+            uncertain=or_(D.c.uncertain, D.c.claimed_until.is_not(None)),
+        )
+        .returning(*(D.c[name] for name in _CLAIMED), D.c.parent_id)
+    )
+    with engine.begin() as conn:
+        rows = sorted(conn.execute(stmt).all(), key=lambda r: r.id)
+        parents = _parents(conn, {r.parent_id for r in rows if r.parent_id is not None})
+    return [
+        Claimed(
+            **{name: getattr(r, name) for name in _CLAIMED if name != "payload"},
+            payload=json.loads(r.payload),
+            parent=parents.get(r.parent_id or 0),
+        )
+        for r in rows
+    ]
+
+
+_CLAIMED: tuple[str, ...] = ("id", "kind", "channel", "payload", "attempts", "created_at", "uncertain")
+_CLAIMED += ("fallback_channel", "attachment")
+
+
+def _parents(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str, str]]:
+    if not ids:
+        return {}
+    query = select(D.c.id, D.c.status, D.c.posted_channel, D.c.message_ts).where(D.c.id.in_(ids))
+    return {r.id: (r.status, r.posted_channel, r.message_ts) for r in conn.execute(query)}
+
+
+def finish(engine: Engine, delivery_id: int, **values: Any) -> None:
+    """Record an attempt's result and drop the claim (only while the row is still pending)."""
+    values.update(claimed_until=None, claimed_by="")
+    with engine.begin() as conn:
+        conn.execute(update(D).where(D.c.id == delivery_id, D.c.status == "pending").values(**values))
+
+
+def defer(engine: Engine, due: dict[int, datetime]) -> None:
+    """Give claimed rows back untried (no attempt used), due again at the given times."""
+    with engine.begin() as conn:
+        for delivery_id, at in due.items():
+            conn.execute(
+                update(D)
+                .where(D.c.id == delivery_id)
+                .values(claimed_until=None, claimed_by="", next_attempt_at=at)
+            )
+
+
+def release(engine: Engine, worker_id: str) -> int:
+    """Drop every claim `worker_id` holds (on shutdown), so a restart resumes at once."""
+    with engine.begin() as conn:
+        stmt = (
+            update(D)
+            .where(D.c.claimed_by == worker_id, D.c.status == "pending")
+            .values(claimed_until=None, claimed_by="")
+        )
+        return int(conn.execute(stmt).rowcount)

@@ -3,6 +3,10 @@
 Point `WebClient(token="xoxb-test", base_url=fake.base_url)` at it. Every request is recorded (method,
 parsed body, headers, server-side monotonic time). `queue()` scripts failures per method, served first-in
 first-out before the normal behaviour (429 + Retry-After, 5xx, HTML bodies, `{"ok": false, …}`).
+`slow()` and `hold()` perform a call (the message IS stored) and then answer late, or only when told:
+the unknown-outcome window of a client timeout or a crash. `post_interval` makes the fake enforce
+Slack's one message per second per channel with 429s. Messages keep their `metadata`, served by
+conversations.history / conversations.replies with include_all_metadata.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ class FakeSlack(ThreadedFake):
     outside: set[str] = field(default_factory=set)  # channel ids the bot has not joined (not_in_channel)
     private: set[str] = field(default_factory=set)  # channel ids that are private
     archived: set[str] = field(default_factory=set)  # channel ids that are archived (is_archived)
+    post_interval: float = 0.0  # > 0: a post sooner than this after the last one to a channel gets 429
+    statuses: list[tuple[str, int]] = field(default_factory=list)  # (method, HTTP status) per answer
+    shares: list[tuple[str, str]] = field(default_factory=list)  # (file id, channel) per completed upload
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[RecordedRequest] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
@@ -61,8 +68,11 @@ class FakeSlack(ThreadedFake):
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
-        self._ts = 1_700_000_000_000_100  # microseconds; every message gets a strictly larger ts
+        # microseconds from the wall clock (history lookups filter on `oldest`); strictly increasing
+        self._ts = int(time.time() * 1_000_000)
         self._ids = 0
+        self._after: dict[str, deque[float | threading.Event]] = defaultdict(deque)
+        self._last_post: dict[str, float] = {}
         self._methods: dict[str, Callable[[dict[str, Any]], Answer]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -74,6 +84,8 @@ class FakeSlack(ThreadedFake):
             "conversations.members": self._conversations_members,
             "conversations.join": self._join,
             "conversations.open": self._open,
+            "conversations.history": self._history,
+            "conversations.replies": self._replies,
             "users.info": self._users_info,
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
@@ -101,6 +113,30 @@ class FakeSlack(ThreadedFake):
         """Script the next answer to `method` (FIFO); the normal behaviour resumes once consumed."""
         with self._lock:
             self._scripts[method].append(Scripted(status, body, dict(headers or {}), delay))
+
+    def slow(self, method: str, delay: float) -> None:
+        """The next `method` call is performed at once but answered only after `delay` seconds."""
+        with self._lock:
+            self._after[method].append(delay)
+
+    def hold(self, method: str) -> threading.Event:
+        """The next `method` call is performed at once but answered only when the event is set."""
+        gate = threading.Event()
+        with self._lock:
+            self._after[method].append(gate)
+        return gate
+
+    def with_metadata(self, event_type: str) -> list[dict[str, Any]]:
+        """Stored messages (in post order) whose metadata has this event type."""
+        with self._lock:
+            found = [
+                m for m in self.messages.values() if (m.get("metadata") or {}).get("event_type") == event_type
+            ]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
+    def answered(self, method: str, status: int) -> int:
+        with self._lock:
+            return sum(1 for m, s in self.statuses if m == method and s == status)
 
     def calls(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -137,7 +173,10 @@ class FakeSlack(ThreadedFake):
             self.requests.append(RecordedRequest(method, body, headers, time.monotonic(), raw))
             script = self._scripts[method].popleft() if self._scripts.get(method) else None
         if script is not None:
-            return _scripted_reply(script)
+            reply = _scripted_reply(script)
+            with self._lock:
+                self.statuses.append((method, reply[0]))
+            return reply
         if method == "response":
             with self._lock:
                 self.responses.append(body)
@@ -152,7 +191,26 @@ class FakeSlack(ThreadedFake):
         if action is None:
             return _json_answer({"ok": False, "error": "unknown_method"})
         with self._lock:
-            return _json_answer(action(body))
+            reply = self._throttled(method, body) or _json_answer(action(body))
+            self.statuses.append((method, reply[0]))
+            after = self._after[method].popleft() if self._after.get(method) else None
+        if isinstance(after, threading.Event):
+            after.wait(30)
+        elif after:
+            time.sleep(after)
+        return reply
+
+    def _throttled(self, method: str, body: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | None:
+        """Slack's 1 message/s per channel, when `post_interval` is set (called with the lock held)."""
+        if method != "chat.postMessage" or not self.post_interval:
+            return None
+        channel = self.resolve(str(body.get("channel", ""))) or ""
+        now = time.monotonic()
+        if now - self._last_post.get(channel, -1e9) < self.post_interval:
+            body = {"ok": False, "error": "ratelimited"}
+            return 429, {"Content-Type": "application/json", "Retry-After": "1"}, json.dumps(body).encode()
+        self._last_post[channel] = now
+        return None
 
     def _next_ts(self) -> str:
         self._ts += 100
@@ -195,6 +253,9 @@ class FakeSlack(ThreadedFake):
         }
         if body.get("thread_ts"):
             message["thread_ts"] = body["thread_ts"]
+        metadata = body.get("metadata")
+        if metadata:
+            message["metadata"] = json.loads(metadata) if isinstance(metadata, str) else metadata
         self.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
@@ -236,6 +297,29 @@ class FakeSlack(ThreadedFake):
     def _hidden(self, channel_id: str) -> bool:
         """Like Slack: a private channel the bot is not in is invisible to it (list and info)."""
         return channel_id in self.private and channel_id in self.outside
+
+    def _history(self, body: dict[str, Any]) -> Answer:
+        """Top-level messages of a channel, newest first, after `oldest`; metadata only when asked."""
+        channel = self.resolve(str(body.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(body.get("oldest") or 0)
+        found = [
+            m
+            for (c, ts), m in self.messages.items()
+            if c == channel and float(ts) > oldest and m.get("thread_ts", ts) == ts
+        ]
+        return _page(_shown(found, body), "messages", body)
+
+    def _replies(self, body: dict[str, Any]) -> Answer:
+        channel = self.resolve(str(body.get("channel", "")))
+        parent = str(body.get("ts", ""))
+        if channel is None or (channel, parent) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        found = [
+            m for (c, ts), m in self.messages.items() if c == channel and parent in (ts, m.get("thread_ts"))
+        ]
+        return _page(list(reversed(_shown(found, body))), "messages", body)
 
     def _conversations_list(self, body: dict[str, Any]) -> Answer:
         listed = sorted(self.channels.items(), key=lambda kv: kv[1])
@@ -303,12 +387,21 @@ class FakeSlack(ThreadedFake):
         missing = [f for f in files if f.get("id") not in self.uploads]
         if missing:
             return {"ok": False, "error": "file_not_found"}
+        if body.get("channel_id"):
+            self.shares.extend((str(f["id"]), str(body["channel_id"])) for f in files)
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
 
 
 def _blocks(body: dict[str, Any]) -> list[Any]:
     blocks = body.get("blocks") or []
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+def _shown(messages: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Newest first; `metadata` stripped unless include_all_metadata is true (as Slack does)."""
+    with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
+    ordered = sorted(messages, key=lambda m: float(m["ts"]), reverse=True)
+    return [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in ordered]
 
 
 def _page(items: list[Any], key: str, body: dict[str, Any]) -> Answer:

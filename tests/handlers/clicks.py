@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.delivery.senders import SlackSender
-from bot.delivery.worker import DeliveryWorker
 from bot.domain.clock import utcnow
 from bot.pipeline.process import load_card_view
 from bot.slack.cards import render_card
 from bot.store.engine import session_scope
 from bot.store.outbox import enqueue, find
-from tests.handlers import Harness
+from tests.delivery import drain
+from tests.handlers import Harness, wait_for
 from tests.reports.insights import seed
 
 
@@ -82,5 +82,10 @@ def message(h: Harness, channel: str, ts: str) -> str:
 
 
 def deliver(h: Harness) -> None:
-    assert h.services.slack is not None
-    DeliveryWorker(h.services.engine, SlackSender(h.services.slack)).run_once()
+    """Run the outbox until nothing is pending (cards and card updates both go through it)."""
+    drain(h.services.engine, h.slack)
+
+
+def delivered(h: Harness, condition: Callable[[], bool]) -> None:
+    """Deliver what the (lazy) listener queued until `condition` holds."""
+    wait_for(lambda: (deliver(h), condition())[1])

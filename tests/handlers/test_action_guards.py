@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.domain.rules import RoutingRules
 from bot.store.models import Correction, Delivery, Mention
 from tests.handlers import running_app, wait_for
-from tests.handlers.clicks import button, click, deliver, message, post_card, select_to
+from tests.handlers.clicks import button, click, deliver, delivered, message, post_card, select_to
 
 TEXT = "My manager there made every interview a nightmare"
 
@@ -32,7 +32,7 @@ def test_a_stale_acknowledge_after_a_move_to_hr_puts_nothing_back_in_sales(
     with running_app(engine, rules) as h:
         mention_id, ts = post_card(h, engine, TEXT, "sales", "C0SALES")
         click(h, select_to("hr"), mention_id, "C0SALES", ts, user="U1", version=0)
-        wait_for(lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
+        delivered(h, lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
         # U2 still sees the card as it was (version 0) and acknowledges it
         click(h, button("acknowledge", mention_id, 0), mention_id, "C0SALES", ts, user="U2")
         note = wait_for(lambda: h.slack.responses)[0]
@@ -54,7 +54,7 @@ def test_a_stale_reassign_does_not_move_the_mention_out_of_hr(
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, TEXT, "sales", "C0SALES")
         click(h, select_to("hr"), mention_id, "C0SALES", ts, user="U1", version=0)
-        wait_for(lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
+        delivered(h, lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
         click(h, select_to("support"), mention_id, "C0SALES", ts, user="U2", version=0)
         assert "changed since you opened it" in wait_for(lambda: h.slack.responses)[0]["text"]
         deliver(h)
@@ -71,12 +71,12 @@ def test_the_moved_card_in_hr_carries_the_new_version_and_its_buttons_work(
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, TEXT, "sales", "C0SALES")
         click(h, select_to("hr"), mention_id, "C0SALES", ts, version=0)
-        wait_for(lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
+        delivered(h, lambda: "moved to <#C0HR>" in message(h, "C0SALES", ts))
         deliver(h)
         with Session(sqlite_engine) as session:
             moved = session.exec(select(Delivery).where(Delivery.channel == "C0HR")).one()
         click(h, button("acknowledge", mention_id, 1), mention_id, "C0HR", moved.message_ts, user="U3")
-        wait_for(lambda: "Acknowledged: by <@U3>" in message(h, "C0HR", moved.message_ts))
+        delivered(h, lambda: "Acknowledged: by <@U3>" in message(h, "C0HR", moved.message_ts))
         assert TEXT in message(h, "C0HR", moved.message_ts)  # in its own channel the text stays
     assert _mention(sqlite_engine, mention_id).state == "acknowledged"
 
@@ -94,7 +94,7 @@ def test_concurrent_clicks_on_one_card_have_exactly_one_winner(engine: Engine, r
             thread.start()
         for thread in clicks:
             thread.join()
-        wait_for(lambda: h.slack.calls("chat.update") and h.slack.responses)
+        delivered(h, lambda: bool(h.slack.calls("chat.update") and h.slack.responses))
         [update] = h.slack.calls("chat.update")
         [note] = h.slack.responses
         assert "changed since you opened it" in note["text"]

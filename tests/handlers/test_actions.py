@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from bot.domain.rules import RoutingRules
 from bot.store.models import Correction, Delivery, Mention
 from tests.handlers import running_app, wait_for
-from tests.handlers.clicks import button, click, deliver, message, post_card, select_to
+from tests.handlers.clicks import button, click, deliver, delivered, message, post_card, select_to
 
 
 def test_reassign_moves_the_card_records_a_correction_and_refuses_a_double_click(
@@ -20,7 +20,7 @@ def test_reassign_moves_the_card_records_a_correction_and_refuses_a_double_click
         mention_id, ts = post_card(h, sqlite_engine, "Do you offer volume pricing?", "support", "C0SUPPORT")
         for _ in range(2):  # a double click
             click(h, select_to("sales"), mention_id, "C0SUPPORT", ts)
-            wait_for(lambda: "moved to" in message(h, "C0SUPPORT", ts))
+            delivered(h, lambda: "moved to" in message(h, "C0SUPPORT", ts))
         note = wait_for(lambda: h.slack.responses)[0]  # the second click found the card changed
         assert "changed since you opened it" in note["text"] and note["response_type"] == "ephemeral"
         assert len(h.slack.calls("chat.update")) == 1
@@ -45,7 +45,7 @@ def test_reassign_to_a_restricted_department_removes_the_text_from_the_old_chann
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, "My manager there was awful", "support", "C0SUPPORT")
         click(h, select_to("hr"), mention_id, "C0SUPPORT", ts)
-        wait_for(lambda: "moved to" in message(h, "C0SUPPORT", ts))
+        delivered(h, lambda: "moved to" in message(h, "C0SUPPORT", ts))
         deliver(h)
         old = message(h, "C0SUPPORT", ts)
         assert "moved to <#C0HR> by <@U7>" in old and "My manager there was awful" not in old
@@ -61,7 +61,7 @@ def test_acknowledge_shows_who_and_a_second_click_changes_nothing(
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, "App crashes at start", "product", "C0PRODUCT")
         click(h, button("acknowledge", mention_id), mention_id, "C0PRODUCT", ts, user="U8")
-        wait_for(lambda: "Acknowledged" in message(h, "C0PRODUCT", ts))
+        delivered(h, lambda: "Acknowledged" in message(h, "C0PRODUCT", ts))
         click(h, button("acknowledge", mention_id), mention_id, "C0PRODUCT", ts, user="U9")
         note = wait_for(lambda: h.slack.responses)[0]
         assert "changed since you opened it" in note["text"]
@@ -78,7 +78,7 @@ def test_not_relevant_marks_none_and_records_a_correction(sqlite_engine: Engine,
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, "lol random meme", "sales", "C0SALES")
         click(h, button("not_relevant", mention_id), mention_id, "C0SALES", ts)
-        wait_for(lambda: "not relevant" in message(h, "C0SALES", ts))
+        delivered(h, lambda: "not relevant" in message(h, "C0SALES", ts))
     with Session(sqlite_engine) as session:
         mention = session.get(Mention, mention_id)
         correction = session.exec(select(Correction)).one()
@@ -86,15 +86,17 @@ def test_not_relevant_marks_none_and_records_a_correction(sqlite_engine: Engine,
     assert (correction.from_department, correction.to_department) == ("sales", "none")
 
 
-def test_a_failed_update_tells_the_user_and_keeps_the_change(
-    sqlite_engine: Engine, rules: RoutingRules
-) -> None:
+def test_a_card_update_survives_a_slack_outage(sqlite_engine: Engine, rules: RoutingRules) -> None:
+    """chat.update goes through the outbox: a 503 is retried, never turned into a lost update."""
     with running_app(sqlite_engine, rules) as h:
         mention_id, ts = post_card(h, sqlite_engine, "Where is my parcel", "support", "C0SUPPORT")
-        h.slack.queue("chat.update", body={"ok": False, "error": "message_not_found"})
+        for _ in range(2):  # Slack is down for a moment: the update waits in the outbox, then lands
+            h.slack.queue("chat.update", status=503, body={"ok": False, "error": "service_unavailable"})
         click(h, button("acknowledge", mention_id), mention_id, "C0SUPPORT", ts)
-        note = wait_for(lambda: h.slack.responses)[0]
-        assert "saved" in note["text"] and note["response_type"] == "ephemeral"
+        delivered(h, lambda: "Acknowledged" in message(h, "C0SUPPORT", ts))
+        assert len(h.slack.calls("chat.update")) == 3 and h.slack.responses == []
     with Session(sqlite_engine) as session:
         mention = session.get(Mention, mention_id)
-        assert mention is not None and mention.state == "acknowledged"
+        update = session.exec(select(Delivery).where(Delivery.kind == "update")).one()
+    assert mention is not None and mention.state == "acknowledged"
+    assert (update.status, update.attempts, update.posted_channel) == ("sent", 3, "C0SUPPORT")

@@ -16,6 +16,7 @@ from bot.domain.rules import Alerts, RoutingRules
 from bot.domain.settings import Settings
 from bot.reports.alerts import check_spikes, detect_spikes
 from bot.store.models import AlertRecord
+from tests.delivery import drain
 from tests.fakes.slack_server import FakeSlack
 from tests.reports.digests import Row, seed
 
@@ -113,6 +114,7 @@ def services(engine: Engine, rules: RoutingRules, fake: FakeSlack) -> Services:
 def test_a_real_spike_alerts_once_with_links(services: Services, fake: FakeSlack) -> None:
     now = TODAY + timedelta(hours=15, minutes=30)
     spikes = check_spikes(services, now=now)
+    drain(services.engine, fake)
     assert sorted((s.department, s.topic, s.related, s.count) for s in spikes) == [
         ("product", "feature", (), 8),
         ("support", "login", ("outage",), 25),
@@ -134,4 +136,5 @@ def test_the_scheduled_check_runs_once_per_interval(services: Services, fake: Fa
     now = TODAY + timedelta(hours=15, minutes=31)
     runners = [SchedulerRunner(services, clock=lambda: now) for _ in range(2)]
     assert [r.run_alerts() for r in runners] == [True, False]
+    drain(services.engine, fake)
     assert len(fake.posted()) == 2

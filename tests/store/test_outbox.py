@@ -122,16 +122,6 @@ def test_server_error_then_success_posts_one_card(sqlite_engine: Engine, fake: F
     assert (row.attempts, row.last_error) == (2, "")
 
 
-def test_transient_errors_give_up_after_max_attempts(sqlite_engine: Engine, fake: FakeSlack) -> None:
-    for _ in range(3):
-        fake.queue("chat.postMessage", status=503, body={"ok": False, "error": "service_unavailable"})
-    delivery_id = _add(sqlite_engine, "card:1", "C0SUPPORT", "down")
-    worker = _worker(sqlite_engine, fake, max_attempts=3)
-    _drain(worker, lambda: _row(sqlite_engine, delivery_id).status == "failed")
-    row = _row(sqlite_engine, delivery_id)
-    assert row.attempts == 3 and "503" in row.last_error and fake.messages == {}
-
-
 def test_permanent_error_fails_at_once_and_is_not_retried(
     sqlite_engine: Engine, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:

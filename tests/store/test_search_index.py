@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy import text
@@ -13,23 +14,22 @@ from bot.store.search_index import pg_tsquery, sqlite_match
 from tests.reports.insights import seed
 
 
-def test_ensure_is_idempotent_and_indexes_rows_stored_before_it(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    init_db(engine)
-    seed(engine, "parcel lost in transit", "support")
-    with engine.begin() as conn:  # an older database: the search table did not exist yet
+def test_search_is_added_to_an_old_database_and_indexes_its_rows(tmp_path: Path) -> None:
+    """A database made before search existed (and before migrations): its rows become searchable."""
+    target = tmp_path / "old.sqlite"
+    shutil.copy(Path(__file__).resolve().parents[1] / "fixtures" / "release-0.1.0.sqlite", target)
+    engine = make_engine(f"sqlite:///{target}")
+    with engine.begin() as conn:
         for name in ("mention_fts_ai", "mention_fts_ad", "mention_fts_au"):
             conn.execute(text(f"DROP TRIGGER {name}"))
         conn.execute(text("DROP TABLE mention_fts"))
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE alembic_version"))  # …made before migrations, too
     init_db(engine)
     init_db(engine)
-    assert [r.text for r in search_mentions(engine, "parcel", visible={"support"}).rows] == [
-        "parcel lost in transit"
-    ]
-    seed(engine, "second parcel", "support")
-    assert search_mentions(engine, "parcel", visible={"support"}).total == 2
+    found = search_mentions(engine, "camera", visible={"product"}).rows
+    assert [r.text for r in found] == ["The app crashes every time I open the camera"]
+    seed(engine, "second camera crash", "product")
+    assert search_mentions(engine, "camera", visible={"product"}).total == 2
+    engine.dispose()
 
 
 def test_postgres_uses_a_gin_expression_index(engine: Engine) -> None:

@@ -1,4 +1,9 @@
-"""Digest delivery: compose per audience, post to channels or DM users, upload the chart; the CLI command."""
+"""Digest delivery: compose per audience, then enqueue posts (channels), DMs (users) and the chart upload.
+
+Composing may call an LLM, so it happens before any transaction; enqueueing is cheap and runs in the
+caller's unit of work — the scheduler's, which also claims the slot, so a slot's messages are queued
+exactly once or not at all. The outbox worker sends them (and waits out 429s and outages).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
 
 from bot.context import Services
 from bot.domain.clock import utcnow
@@ -23,7 +27,8 @@ from bot.reports.digests.model import DigestData
 from bot.reports.digests.render import digest_as_text, render_digest
 from bot.reports.digests.summary import with_llm_summary
 from bot.reports.visibility import Visibility
-from bot.slack.client import open_dm
+from bot.store.engine import session_scope
+from bot.store.outbox import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +72,14 @@ def late_note(digest: Digest, slot: datetime) -> str:
     return f"Sent late: this digest was due {local:%Y-%m-%d %H:%M %Z} and the bot was down at that time."
 
 
-def send_digest(services: Services, digest: Digest, *, slot: datetime, now: datetime, late: bool) -> None:
-    """Send the digest covering the period that ends at `slot` to every recipient.
+Message = tuple[str, dict[str, Any]]  # (recipient, payload)
 
-    Recipients are grouped by what they may read, so each group gets one composition (and one LLM
-    call). Raises DeliveryError when any recipient could not be reached (the others still get it).
-    """
+
+def compose_digest(
+    services: Services, digest: Digest, *, slot: datetime, late: bool
+) -> tuple[list[Message], bytes]:
+    """Each recipient's message (grouped by what they may read: one composition and LLM call per
+    group) and the chart, which shows counts only and is the same for everyone."""
     if services.slack is None:
         raise DeliveryError("Slack is not configured (SLACK_BOT_TOKEN): cannot send a digest")
     visibility = Visibility(services.slack, services.rules)
@@ -84,43 +91,57 @@ def send_digest(services: Services, digest: Digest, *, slot: datetime, now: date
         )
     note = late_note(digest, slot) if late else ""
     chart: bytes | None = None
-    failed: list[str] = []
+    messages: list[Message] = []
     for visible, recipients in groups.items():
         data = compose_for(services, digest, end=slot, visible=visible, late_note=note)
-        chart = chart or render_chart(data)  # counts only: the same chart for every audience
-        for recipient in recipients:
-            try:
-                deliver(services.slack, recipient, data, chart)
-            except SlackApiError as exc:
-                log.error("digest %s to %s failed: %s", digest.name, recipient, exc.response.get("error"))
-                failed.append(recipient)
-    if failed:
-        raise DeliveryError(f"digest {digest.name} could not be sent to {', '.join(failed)}")
-    log.info(
-        "digest %s for slot %s sent to %d recipients (late=%s)",
-        digest.name,
-        slot,
-        len(digest.recipients),
-        late,
-    )
+        chart = chart or render_chart(data)
+        payload = render_digest(data)
+        messages += [(recipient, payload) for recipient in recipients]
+    return messages, chart or b""
 
 
-def deliver(client: WebClient, recipient: str, data: DigestData, chart: bytes) -> str:
-    """Post the digest then upload its chart to the same conversation; returns the conversation id."""
-    channel = recipient
-    if is_user(recipient):
-        channel = open_dm(client, recipient)
-    payload = render_digest(data)
-    posted = client.chat_postMessage(channel=channel, text=payload["text"], blocks=payload["blocks"])
-    channel_id = str(posted.get("channel") or channel)
-    client.files_upload_v2(
-        channel=channel_id,
-        file=chart,
-        filename=f"digest-{data.end:%Y%m%d}.png",
-        title=f"{data.title}: mentions per day",
-        alt_txt="Mentions per day per department, stacked by sentiment",
-    )
-    return channel_id
+def enqueue_digest(
+    session: Session, digest: Digest, key: str, messages: list[Message], chart: bytes, *, end: datetime
+) -> int:
+    """Queue each recipient's message, and the chart after it in the same conversation; returns rows."""
+    details = {
+        "filename": f"digest-{end:%Y%m%d}.png",
+        "title": f"Digest: {digest.name}: mentions per day",
+        "alt_txt": "Mentions per day per department, stacked by sentiment",
+    }
+    queued = 0
+    for recipient, payload in messages:
+        row = enqueue(
+            session,
+            dedupe_key=f"digest:{digest.name}:{key}:{recipient}",
+            kind="dm" if is_user(recipient) else "digest",
+            channel=recipient,
+            payload=payload,
+        )
+        if row is None:
+            continue
+        queued += 1
+        if chart:
+            enqueue(
+                session,
+                dedupe_key=f"digest-chart:{digest.name}:{key}:{recipient}",
+                kind="upload",
+                channel=recipient,
+                payload=details,
+                parent_id=row.id,
+                attachment=chart,
+            )
+    return queued
+
+
+def send_digest(services: Services, digest: Digest, *, slot: datetime, late: bool, key: str) -> int:
+    """Compose, then queue in one unit of work (no slot claim: for `python -m bot digest NAME`)."""
+    messages, chart = compose_digest(services, digest, slot=slot, late=late)
+    with session_scope(services.engine) as session:
+        queued = enqueue_digest(session, digest, key, messages, chart, end=slot)
+    services.delivery_ready.set()
+    log.info("digest %s queued for %d recipients (late=%s)", digest.name, queued, late)
+    return queued
 
 
 def run_digest_command(
@@ -141,11 +162,15 @@ def run_digest_command(
     now = clock()
     if not dry_run:
         try:
-            send_digest(services, digest, slot=now, now=now, late=False)
+            send_digest(services, digest, slot=now, late=False, key=f"now:{now.isoformat()}")
         except DeliveryError as exc:
             print(f"error: {exc}", file=out)
             return 1
-        print(f"digest {name} sent to {', '.join(digest.recipients)}", file=out)
+        print(
+            f"digest {name} queued for {', '.join(digest.recipients)}: a running `python -m bot serve` "
+            "(or worker) posts it",
+            file=out,
+        )
         return 0
     # The operator running --dry-run already has the database; show every department's texts.
     data = compose_for(services, digest, end=now, visible=frozenset(digest.departments))

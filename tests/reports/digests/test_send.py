@@ -11,12 +11,15 @@ from pathlib import Path
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.context import Services
 from bot.domain.errors import DeliveryError
 from bot.domain.rules import Digest, RoutingRules
 from bot.domain.settings import Settings
 from bot.reports.digests.send import run_digest_command, send_digest
+from bot.store.models import Delivery
+from tests.delivery import drain
 from tests.fakes.slack_server import FakeSlack
 from tests.reports.digests import Row, seed
 
@@ -63,7 +66,8 @@ def test_channels_get_posts_users_get_dms_and_restricted_texts_follow_membership
     stored: Engine, rules: RoutingRules, fake: FakeSlack
 ) -> None:
     services = _services(stored, rules, fake, ["C0TRIAGE", "U0HRBOSS", "U0OTHER", "C0HR"])
-    send_digest(services, services.rules.digests[0], slot=NOW, now=NOW, late=False)
+    assert send_digest(services, services.rules.digests[0], slot=NOW, late=False, key="k") == 4
+    drain(stored, fake)
 
     assert sorted(b["users"] for b in fake.calls("conversations.open")) == ["U0HRBOSS", "U0OTHER"]
     by_channel = {ch: _text_of(fake.posted(ch)) for ch in ("C0TRIAGE", "D0HRBOSS", "D0OTHER", "C0HR")}
@@ -77,7 +81,8 @@ def test_chart_goes_through_the_external_upload_flow(
     stored: Engine, rules: RoutingRules, fake: FakeSlack
 ) -> None:
     services = _services(stored, rules, fake, ["C0TRIAGE", "U0HRBOSS"])
-    send_digest(services, services.rules.digests[0], slot=NOW, now=NOW, late=True)
+    send_digest(services, services.rules.digests[0], slot=NOW, late=True, key="k")
+    drain(stored, fake)
 
     assert len(fake.calls("files.getUploadURLExternal")) == 2
     assert (
@@ -85,6 +90,7 @@ def test_chart_goes_through_the_external_upload_flow(
     )
     completed = fake.calls("files.completeUploadExternal")
     assert sorted(c["channel_id"] for c in completed) == ["C0TRIAGE", "D0HRBOSS"]
+    assert sorted(channel for _, channel in fake.shares) == ["C0TRIAGE", "D0HRBOSS"]
     assert {f["id"] for c in completed for f in json.loads(c["files"])} == set(fake.uploads)
     assert "Sent late: this digest was due 2026-11-23 09:00 CET" in _text_of(fake.posted("C0TRIAGE"))
 
@@ -93,9 +99,23 @@ def test_one_failing_recipient_does_not_stop_the_others(
     stored: Engine, rules: RoutingRules, fake: FakeSlack
 ) -> None:
     services = _services(stored, rules, fake, ["#no-such-channel", "C0TRIAGE"])
-    with pytest.raises(DeliveryError, match="#no-such-channel"):
-        send_digest(services, services.rules.digests[0], slot=NOW, now=NOW, late=False)
+    send_digest(services, services.rules.digests[0], slot=NOW, late=False, key="k")
+    drain(stored, fake)
     assert "Checkout is broken again" in _text_of(fake.posted("C0TRIAGE"))
+    with Session(stored) as session:
+        rows = {(r.channel, r.kind): (r.status, r.last_error) for r in session.exec(select(Delivery))}
+    assert rows[("#no-such-channel", "digest")][0] == "failed"
+    assert "channel_not_found" in rows[("#no-such-channel", "digest")][1]
+    assert rows[("#no-such-channel", "upload")] == (
+        "failed",
+        "Slack refused the message: parent_delivery_failed",
+    )
+
+
+def test_without_slack_a_digest_cannot_be_composed(stored: Engine, rules: RoutingRules) -> None:
+    services = Services.create(Settings(), rules, stored, None)  # type: ignore[arg-type]
+    with pytest.raises(DeliveryError, match="SLACK_BOT_TOKEN"):
+        send_digest(services, services.rules.digests[0], slot=NOW, late=False, key="k")
 
 
 def test_dry_run_prints_and_writes_the_chart(
