@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.app.bootstrap import build_services
+from bot.app.preflight import bind, check_app_token
 from bot.app.reload import reload_rules
-from bot.app.web import WebApp, serve_http
+from bot.app.web import WebApp, make_server
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
@@ -76,14 +77,19 @@ def start_background(services: Services, runtime: Runtime) -> None:
 def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     settings.require("SLACK_BOT_TOKEN", *(["SLACK_SIGNING_SECRET"] if role != "worker" else []))
     services = build_services(settings, with_slack=True)
+    server = None
+    if role != "worker":  # listen before starting workers, so a port in use stops start-up cleanly
+        app = WebApp(services, create_app(services))
+        server = bind(lambda: make_server(app, host=host, port=port), host, port)
     runtime = Runtime()
     if role in ("all", "worker"):
         start_background(services, runtime)
     try:
-        if role == "worker":
+        if server is None:
             _wait_for_termination(runtime)
         else:
-            serve_http(WebApp(services, create_app(services)), host=host, port=port)
+            log.info("listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz)", host, port)
+            server.run()
     finally:
         runtime.shutdown()
     return 0
@@ -94,6 +100,8 @@ def run_socket(settings: Settings) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     services = build_services(settings, with_slack=True)
+    assert services.slack is not None and settings.slack_app_token is not None
+    check_app_token(services.slack, settings.slack_app_token)
     runtime = Runtime()
     start_background(services, runtime)
     try:

@@ -103,8 +103,6 @@ def _fit_temperature(features: Any, labels: list[str], weights: np.ndarray) -> f
 class LocalClassifier:
     """Department, sentiment and language models over one shared TF-IDF feature space."""
 
-    version: str = VERSION
-
     def __init__(
         self,
         vectorizer: FeatureUnion,
@@ -123,6 +121,12 @@ class LocalClassifier:
         self._slices = (slice(0, n_dept), slice(n_dept, n_dept + n_sent), slice(n_dept + n_sent, None))
         self._temperature = float(meta.get("temperature", 1.0))
 
+    @property
+    def version(self) -> str:
+        """This training's version, e.g. "local-1+20250601T101500-3fa2": each `train` makes a new one,
+        so classifications (Classification.model) say which training decided them."""
+        return str(self.meta.get("version") or VERSION)
+
     @classmethod
     def train(cls, extra: Iterable[tuple[str, str]] = ()) -> LocalClassifier:
         """Fit on the seeds plus `extra` (text, department) pairs such as human corrections."""
@@ -140,7 +144,7 @@ class LocalClassifier:
         language = _logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
         meta = {
             "seed_hash": seed_hash(),
-            "version": VERSION,
+            "version": _training_version(),
             "seeds": len(seeds),
             "extra": len(corrections),
             "temperature": temperature,
@@ -213,6 +217,11 @@ class LocalClassifier:
             reason=reason,
             scores=scores,
         )
+
+
+def _training_version() -> str:
+    # The time says when; the random tail keeps two trainings within one second apart.
+    return f"{VERSION}+{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
 
 
 def load_or_train(path: Path) -> LocalClassifier:

@@ -74,6 +74,8 @@ class FakeSlack(ThreadedFake):
             "conversations.join": self._join,
             "conversations.open": self._open,
             "users.info": self._users_info,
+            # Socket Mode needs a WebSocket this fake does not serve: every app-level token is refused.
+            "apps.connections.open": lambda body: {"ok": False, "error": "invalid_auth"},
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
