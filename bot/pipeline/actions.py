@@ -95,7 +95,9 @@ def not_relevant(services: Services, mention_id: int, user_id: str) -> ActionOut
 
 def _load(session: Session, services: Services, mention_id: int) -> tuple[Mention, CardView]:
     mention = session.get(Mention, mention_id, with_for_update=True)  # serialises concurrent clicks (PG)
-    view = load_card_view(session, mention_id, services.rules) if mention is not None else None
+    view = (
+        load_card_view(session, mention_id, services.rules, services.people) if mention is not None else None
+    )
     if mention is None or view is None:
         raise ActionRefused("I can't find that mention any more.")
     if mention.department and mention.department != view.department:

@@ -15,6 +15,7 @@ from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
+from bot.slack.people import People
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Delivery, Mention
 from bot.store.outbox import enqueue
@@ -52,11 +53,23 @@ def process_batch(
         results[_id(mention)] = (
             answer if same else answer.as_("cache", reason=f"same text as mention {first.id}")
         )
+    _learn_slack_authors(services, [m for m in mentions if _id(m) in results])
     with session_scope(services.engine) as session:
         return {
             mention_id: _record(session, services, mention_id, result)
             for mention_id, result in results.items()
         }
+
+
+def _learn_slack_authors(services: Services, mentions: Sequence[Mention]) -> None:
+    """Look up Slack authors' names and message links before the write transaction (network calls
+    inside it would hold the database); the cards then read them from the cache."""
+    if services.people is None:
+        return
+    for mention in mentions:
+        if mention.slack_channel and mention.slack_ts and not mention.url:
+            services.people.display_name(mention.author)
+            services.people.permalink(mention.slack_channel, mention.slack_ts)
 
 
 def _load_pending(engine: Engine, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
@@ -150,7 +163,7 @@ def _enqueue_card(
     session: Session, services: Services, mention: Mention, result: Result, route: Route
 ) -> None:
     assert route.channel is not None and mention.id is not None
-    view = card_view(mention, result, route)
+    view = card_view(mention, result, route, people=services.people)
     first_card = _first_copy_card(session, mention)
     if first_card is not None:  # a copy of a recent mention: group it in the first card's thread
         mention.duplicate_of = first_card.mention_id
@@ -182,14 +195,20 @@ def _first_copy_card(session: Session, mention: Mention) -> Delivery | None:
     ).first()
 
 
-def card_view(mention: Mention, result: Result, route: Route) -> CardView:
+def card_view(mention: Mention, result: Result, route: Route, *, people: People | None = None) -> CardView:
+    """What the card shows; a Slack-native mention gets its author's name and a link to the message
+    from `people`'s cache (filled by `_learn_slack_authors`; no Slack call happens here)."""
     assert mention.id is not None
+    author, url = mention.author, mention.url
+    if people is not None and mention.slack_channel and mention.slack_ts and not url:
+        author = people.display_name(author, fetch=False)
+        url = people.permalink(mention.slack_channel, mention.slack_ts, fetch=False)
     return CardView(
         mention_id=mention.id,
         text=mention.text,
-        author=mention.author,
+        author=author,
         source=mention.source,
-        url=mention.url,
+        url=url,
         created_at=mention.created_at,
         department=result.department,
         confidence=result.confidence,
@@ -206,7 +225,9 @@ def card_view(mention: Mention, result: Result, route: Route) -> CardView:
     )
 
 
-def load_card_view(session: Session, mention_id: int, rules: RoutingRules) -> CardView | None:
+def load_card_view(
+    session: Session, mention_id: int, rules: RoutingRules, people: People | None = None
+) -> CardView | None:
     """Rebuild a mention's card from the database (for updates after a button click)."""
     mention = session.get(Mention, mention_id)
     row = session.exec(
@@ -217,4 +238,4 @@ def load_card_view(session: Session, mention_id: int, rules: RoutingRules) -> Ca
     if mention is None or row is None:
         return None
     result = result_from_row(row)
-    return card_view(mention, result, decide_route(result, rules))
+    return card_view(mention, result, decide_route(result, rules), people=people)
