@@ -27,7 +27,7 @@ _BAD_TOKEN = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired", "no_permission"}
 )
 
-_PROBE_LOG = logging.getLogger("bot.app.preflight.auth_test")
+_PROBE_LOG = logging.getLogger("bot.app.preflight.probe")
 _PROBE_LOG.propagate = False
 _PROBE_LOG.addHandler(logging.NullHandler())
 
