@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from bot.classify.cascade import Cascade
+    from bot.slack.people import People
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Services:
     # set when new work is stored, so the worker threads wake at once instead of on their next poll
     work_ready: threading.Event = field(default_factory=threading.Event)
     delivery_ready: threading.Event = field(default_factory=threading.Event)
+    people: People | None = None  # authors' display names and message links for cards
 
     @classmethod
     def create(
@@ -94,7 +96,12 @@ class Services:
         channels: Mapping[str, str] | None = None,
     ) -> Services:
         config = Config(rules, cascade, MappingProxyType(dict(channels or {})))
-        return cls(settings, ConfigHolder(config), engine, slack, bot_user_id, bot_id)
+        people = None
+        if slack is not None:
+            from bot.slack.people import People
+
+            people = People(slack)
+        return cls(settings, ConfigHolder(config), engine, slack, bot_user_id, bot_id, people=people)
 
     @property
     def rules(self) -> RoutingRules:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 
+from bot.app.preflight import slack_identity, with_database
 from bot.classify.cascade import Cascade
 from bot.classify.local import ReloadingLocalClassifier
 from bot.context import Services
@@ -63,7 +64,7 @@ def build_services(settings: Settings, *, with_slack: bool, use_llm: bool = True
     """Everything a command needs. With Slack: checks the token and resolves '#channel' names once."""
     rules = load_rules(settings.routing_rules)
     engine = make_engine(settings.database_url)
-    prepare_database(settings, engine)
+    with_database(settings.database_url, lambda: prepare_database(settings, engine))
     cascade = build_cascade(settings, rules, engine, use_llm=use_llm)
     if not with_slack:
         return Services.create(settings, rules, engine, cascade)
@@ -90,7 +91,7 @@ def connect_slack(
     settings: Settings, rules: RoutingRules, engine: Engine, cascade: Cascade, client: WebClient
 ) -> Services:
     """Services connected to Slack: who the bot is, and channel IDs for '#names' in the rules file."""
-    identity = client.auth_test()
+    identity = slack_identity(client, settings.slack_api_url)
     return Services.create(
         settings,
         rules,

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.app.bootstrap import build_services
 from bot.app.health import Readiness
+from bot.app.preflight import bind, check_app_token
 from bot.app.reload import reload_rules
 from bot.app.supervise import (
     EXIT_WORKER_DIED,
@@ -18,7 +19,7 @@ from bot.app.supervise import (
     WorkerStatus,
     hard_exit,
 )
-from bot.app.web import WebApp, serve_http
+from bot.app.web import WebApp, make_server
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
@@ -139,15 +140,23 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     services = build_services(settings, with_slack=True)
     join_rule_channels(services)
     runtime = Runtime()
+    server = None
+    if role != "worker":  # listen before starting workers, so a port in use stops start-up cleanly
+        app = WebApp(services, create_app(services), Readiness(services.engine, runtime))
+        server = bind(lambda: make_server(app, host=host, port=port), host, port)
     if role in ("all", "worker"):
         start_background(services, runtime)
     try:
-        if role == "worker":
+        if server is None:
             _wait_for_termination(runtime)
         else:
             _exit_on_sigterm()
-            web = WebApp(services, create_app(services), Readiness(services.engine, runtime))
-            serve_http(web, host=host, port=port)
+            log.info(
+                "listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz, GET /readyz)",
+                host,
+                port,
+            )
+            server.run()
     finally:
         runtime.shutdown()
     return 0
@@ -158,6 +167,8 @@ def run_socket(settings: Settings) -> int:
 
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     services = build_services(settings, with_slack=True)
+    assert services.slack is not None and settings.slack_app_token is not None
+    check_app_token(services.slack, settings.slack_app_token)
     join_rule_channels(services)
     runtime = Runtime()
     start_background(services, runtime)

@@ -150,9 +150,3 @@ def make_server(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> Any:
         wsgi, host=host, port=port, threads=threads, max_request_body_size=DRAIN_LIMIT, ident="social-router"
     )
 
-
-def serve_http(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> None:
-    """Serve with waitress: a production WSGI server, pure Python, that also caps body size."""
-    server = make_server(wsgi, host=host, port=port, threads=threads)
-    log.info("listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz)", host, port)
-    server.run()

@@ -115,8 +115,6 @@ def _temperatures(texts: list[str], departments: list[str], sentiments: list[str
 class LocalClassifier:
     """Department, sentiment and language models over one shared TF-IDF feature space."""
 
-    version: str = VERSION
-
     def __init__(
         self,
         vectorizer: FeatureUnion,
@@ -136,6 +134,12 @@ class LocalClassifier:
         self._temperature = float(meta.get("temperature", 1.0))
         self._sentiment_temperature = float(meta.get("sentiment_temperature", 1.0))
         self._negative_floor = float(meta.get("negative_floor", 0.0))
+
+    @property
+    def version(self) -> str:
+        """This training's version, e.g. "local-1+20250601T101500-3fa2": each `train` makes a new one,
+        so classifications (Classification.model) say which training decided them."""
+        return str(self.meta.get("version") or VERSION)
 
     @classmethod
     def train(cls, extra: Iterable[tuple[str, str]] = ()) -> LocalClassifier:
@@ -158,7 +162,7 @@ class LocalClassifier:
         language = _logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
         meta = {
             "seed_hash": seed_hash(),
-            "version": VERSION,
+            "version": _training_version(),
             "seeds": len(seeds),
             "extra": len(corrections),
             **temperatures,
@@ -246,6 +250,11 @@ def _sentiment_label_of(classes: Any, probs: np.ndarray, floor: float) -> tuple[
     if str(classes[best]) == "negative" and probs[best] < floor:
         best = order[1]  # an unsure complaint reads as the runner-up: do not cry wolf
     return str(classes[best]), float(probs[best])
+
+
+def _training_version() -> str:
+    # The time says when; the random tail keeps two trainings within one second apart.
+    return f"{VERSION}+{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
 
 
 def load_or_train(path: Path) -> LocalClassifier:

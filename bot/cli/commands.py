@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from bot.domain.settings import Settings
 
@@ -94,6 +95,7 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def check(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.bootstrap import make_slack_client
+    from bot.app.preflight import slack_identity
     from bot.domain.rules import load_rules
     from bot.domain.yamlpos import line_of, load_with_lines
     from bot.slack.directory import check_channels, describe_loc
@@ -111,7 +113,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
         print("Slack: SLACK_BOT_TOKEN not set, channels not checked")
         return 1 if failed_sources else 0
     client = make_slack_client(settings)
-    identity = client.auth_test()
+    identity = slack_identity(client, settings.slack_api_url)
     print(f"Slack: connected as {identity.get('user')} in {identity.get('team')}")
     problems = check_channels(client, rules)
     lines = load_with_lines(settings.routing_rules)[1] if problems else {}
@@ -130,11 +132,23 @@ def train(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.database_url)
     init_db(engine)
     corrections = correction_examples(engine)
+    previous = _saved_version(settings.model_path)
     model = LocalClassifier.train(extra=corrections)
     model.save(settings.model_path)
     print(f"trained {model.version} on the seeds plus {len(corrections)} corrections → {settings.model_path}")
+    print(f"replaces {previous}" if previous else "no earlier model was saved there")
     print("a running app picks the new model up within seconds, without a restart")
     return 0
+
+
+def _saved_version(path: Path) -> str:
+    """The version of the model saved at `path`, or '' when there is none (or it is unreadable)."""
+    from bot.classify.local import LocalClassifier
+
+    try:
+        return LocalClassifier.load(path).version if path.exists() else ""
+    except Exception:  # a corrupt cache is simply replaced
+        return ""
 
 
 def digest(args: argparse.Namespace, settings: Settings) -> int:

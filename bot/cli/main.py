@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     load_dotenv(Path.cwd() / ".env", override=False)  # a variable already in the environment wins
     try:
         settings = Settings.from_env()
+        _forget_slack_secrets()
         logging.basicConfig(
             level=settings.log_level,
             stream=sys.stderr,
@@ -30,13 +32,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler: Handler = args.handler
         return handler(args, settings)
     except ConfigError as exc:
-        print("Configuration error:\n  " + "\n  ".join(exc.problems), file=sys.stderr)
+        print(_config_message(exc.problems), file=sys.stderr)
         return 2
     except SocialRouterError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _config_message(problems: list[str]) -> str:
+    """One problem: one line (what start-up failures are). Several, e.g. a rules file: one per line."""
+    if len(problems) == 1:
+        return f"Configuration error: {problems[0]}"
+    return "Configuration error:\n  " + "\n  ".join(problems)
+
+
+def _forget_slack_secrets() -> None:
+    """Settings now hold the Slack secrets: take them out of the process environment.
+
+    Bolt's App falls back to os.environ["SLACK_BOT_TOKEN"] when given no `token`, and then warns
+    "As you gave `client` as well, `token` will be unused" although we pass only our own client.
+    Settings is the one reader of the environment; libraries get what they need explicitly, and
+    child processes do not inherit the secrets.
+    """
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        os.environ.pop(name, None)
 
 
 def build_parser() -> argparse.ArgumentParser:

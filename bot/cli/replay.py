@@ -45,7 +45,7 @@ def run_replay(settings: Settings, path: Path, *, dry_run: bool) -> int:
         raise ConfigError([f"{path}: no such file"])
     records = list(read_records(path))
     if dry_run:
-        return _dry_run(settings, records)
+        return _dry_run(settings, path, records)
     services = build_services(settings, with_slack=False)
     counts: Counter[str] = Counter()
     for number, record in tqdm(records, desc="replay", unit="mention", file=sys.stderr):
@@ -61,7 +61,15 @@ def run_replay(settings: Settings, path: Path, *, dry_run: bool) -> int:
             counts[f"→ {route.channel or 'not posted'}" if route else "→ already processed"] += 1
     print(", ".join(f"{key}: {value}" for key, value in sorted(counts.items())))
     print("cards are in the outbox: a running `python -m bot serve` (or worker) posts them.")
-    return 1 if counts["invalid"] and not counts["stored"] else 0
+    return _invalid_exit(path, counts["invalid"])
+
+
+def _invalid_exit(path: Path, invalid: int) -> int:
+    """Exit 1 when any line was invalid, so a script or CI notices; stderr says how many."""
+    if not invalid:
+        return 0
+    print(f"{path}: {invalid} invalid line{'s' * (invalid != 1)} skipped (listed above)", file=sys.stderr)
+    return 1
 
 
 def _checked(record: Any) -> Any:
@@ -70,20 +78,22 @@ def _checked(record: Any) -> Any:
     return record
 
 
-def _dry_run(settings: Settings, records: list[tuple[int, Any]]) -> int:
+def _dry_run(settings: Settings, path: Path, records: list[tuple[int, Any]]) -> int:
     rules = load_rules(settings.routing_rules)
     cascade = build_cascade(settings, rules, make_engine(settings.database_url))
+    invalid = 0
     for number, record in records:
         try:
             mention = from_record(_checked(record), origin="replay")
         except InvalidMention as exc:
             print(f"line {number}: invalid: {exc}")
+            invalid += 1
             continue
         result = cascade.classify(mention.text, source=mention.source, author=mention.author)
         route = decide_route(result, rules)
         where = route.channel or "not posted"
         print(f"line {number}: {result.department} {result.confidence:.2f} ({result.classifier}) → {where}")
-    return 0
+    return _invalid_exit(path, invalid)
 
 
 def run_eval(settings: Settings, path: Path, *, classifier: str, as_json: bool, oracle: bool = False) -> int:

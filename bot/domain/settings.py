@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.domain.dburl import normalize_database_url
 from bot.domain.errors import ConfigError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -63,14 +64,14 @@ class Settings:
         return cls(
             slack_bot_token=get("SLACK_BOT_TOKEN"),
             slack_signing_secret=get("SLACK_SIGNING_SECRET"),
-            slack_app_token=get("SLACK_APP_TOKEN"),
+            slack_app_token=_app_token(get("SLACK_APP_TOKEN")),
             slack_api_url=_with_trailing_slash(get("SLACK_API_URL") or DEFAULT_SLACK_API_URL),
             openai_api_key=get("OPENAI_API_KEY"),
             openai_base_url=get("OPENAI_BASE_URL"),
             openai_model=get("OPENAI_MODEL") or DEFAULT_OPENAI_MODEL,
             openai_timeout=_positive_float(get("OPENAI_TIMEOUT"), "OPENAI_TIMEOUT", 20.0),
             llm_deadline=_positive_float(get("LLM_DEADLINE"), "LLM_DEADLINE", 25.0),
-            database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=normalize_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL),
             routing_rules=Path(get("ROUTING_RULES") or "routing_rules.yaml"),
             ingest_token=get("INGEST_TOKEN"),
             log_level=log_level,
@@ -106,6 +107,18 @@ def _flag(raw: str | None, name: str, *, default: bool) -> bool:
     if raw.lower() in ("0", "false", "no", "off"):
         return False
     raise ConfigError([f"{name}: expected true or false, got {raw!r}"])
+
+
+def _app_token(raw: str | None) -> str | None:
+    if raw is not None and not raw.startswith("xapp-"):
+        # A bot token (xoxb-) pasted here is the usual mistake; Socket Mode needs an app-level token.
+        raise ConfigError(
+            [
+                f"SLACK_APP_TOKEN must be an app-level token starting with xapp- (got {raw[:5]!r}…): create "
+                "one under Basic Information → App-Level Tokens with the connections:write scope"
+            ]
+        )
+    return raw
 
 
 def _with_trailing_slash(url: str) -> str:

@@ -10,6 +10,7 @@ from bot.domain.clock import to_naive_utc, utcnow
 from bot.domain.errors import InvalidMention
 from bot.domain.mention import IncomingMention
 from bot.domain.text import clean_plain, slack_to_plain
+from bot.intake.questions import question_for_bot
 
 # Message subtypes that never carry a new mention: edits, deletions, joins, topic changes, …
 _ACCEPTED_SUBTYPES = {None, "bot_message", "file_share", "thread_broadcast"}
@@ -27,6 +28,8 @@ def skip_reason(event: dict[str, Any], bot_user_id: str, bot_id: str = "") -> st
         return "own message"
     if bot_id and event.get("bot_id") == bot_id:
         return "own message"
+    if question_for_bot(event, bot_user_id) is not None:
+        return "question to the bot"  # answered in its thread (handlers/events.py), not filed
     return None
 
 

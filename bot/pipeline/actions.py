@@ -134,7 +134,11 @@ def _load(session: Session, services: Services, click: Click) -> tuple[Mention, 
         log.info("stale click by %s on mention %s (card v%s)", click.user_id, click.mention_id, click.version)
         raise StaleCard()
     mention = session.get(Mention, click.mention_id, populate_existing=True)
-    view = load_card_view(session, click.mention_id, services.rules) if mention is not None else None
+    view = (
+        load_card_view(session, click.mention_id, services.rules, services.people)
+        if mention is not None
+        else None
+    )
     if mention is None or view is None:
         raise ActionRefused("I can't find that mention any more.")
     if mention.department and mention.department != view.department:

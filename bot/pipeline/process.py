@@ -22,6 +22,7 @@ from bot.pipeline.copies import (
 )
 from bot.pipeline.links import first_link_card
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
+from bot.slack.people import People
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Mention
 from bot.store.outbox import enqueue
@@ -64,11 +65,23 @@ def process_batch(
         results[_id(mention)] = (
             answer if same else answer.as_("cache", reason=f"same text as mention {first.id}")
         )
+    _learn_slack_authors(services, [m for m in mentions if _id(m) in results])
     with session_scope(services.engine) as session:
         return {
             mention_id: _record(session, services, mention_id, result)
             for mention_id, result in results.items()
         }
+
+
+def _learn_slack_authors(services: Services, mentions: Sequence[Mention]) -> None:
+    """Look up Slack authors' names and message links before the write transaction (network calls
+    inside it would hold the database); the cards then read them from the cache."""
+    if services.people is None:
+        return
+    for mention in mentions:
+        if mention.slack_channel and mention.slack_ts and not mention.url:
+            services.people.display_name(mention.author)
+            services.people.permalink(mention.slack_channel, mention.slack_ts)
 
 
 def _load_pending(services: Services, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
@@ -135,7 +148,7 @@ def _enqueue_card(
     session: Session, services: Services, mention: Mention, result: Result, route: Route
 ) -> None:
     assert route.channel is not None and mention.id is not None
-    view = card_view(mention, result, route)
+    view = card_view(mention, result, route, people=services.people)
     channel = services.channel_id(route.channel)
     # a copy of a recent mention (same text, or the same outside link), same channel: group it in that thread
     first_card = thread_parent(session, mention, channel) or first_link_card(
@@ -167,14 +180,20 @@ def fallback_channel(services: Services, department: str, channel: str) -> str:
     return "" if services.rules.is_restricted(department) or triage == channel else triage
 
 
-def card_view(mention: Mention, result: Result, route: Route) -> CardView:
+def card_view(mention: Mention, result: Result, route: Route, *, people: People | None = None) -> CardView:
+    """What the card shows; a Slack-native mention gets its author's name and a link to the message
+    from `people`'s cache (filled by `_learn_slack_authors`; no Slack call happens here)."""
     assert mention.id is not None
+    author, url = mention.author, mention.url
+    if people is not None and mention.slack_channel and mention.slack_ts and not url:
+        author = people.display_name(author, fetch=False)
+        url = people.permalink(mention.slack_channel, mention.slack_ts, fetch=False)
     return CardView(
         mention_id=mention.id,
         text=mention.text,
-        author=mention.author,
+        author=author,
         source=mention.source,
-        url=mention.url,
+        url=url,
         created_at=mention.created_at,
         department=result.department,
         confidence=result.confidence,
@@ -192,7 +211,9 @@ def card_view(mention: Mention, result: Result, route: Route) -> CardView:
     )
 
 
-def load_card_view(session: Session, mention_id: int, rules: RoutingRules) -> CardView | None:
+def load_card_view(
+    session: Session, mention_id: int, rules: RoutingRules, people: People | None = None
+) -> CardView | None:
     """Rebuild a mention's card from the database (for updates after a button click)."""
     mention = session.get(Mention, mention_id)
     row = session.exec(
@@ -203,4 +224,4 @@ def load_card_view(session: Session, mention_id: int, rules: RoutingRules) -> Ca
     if mention is None or row is None:
         return None
     result = result_from_row(row)
-    return card_view(mention, result, decide_route(result, rules))
+    return card_view(mention, result, decide_route(result, rules), people=people)

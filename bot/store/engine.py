@@ -14,6 +14,7 @@ from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, create_engine
 
 import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.domain.dburl import normalize_database_url
 
 
 def make_engine(url: str) -> Engine:
@@ -31,9 +32,7 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(normalize_database_url(url), pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

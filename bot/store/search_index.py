@@ -1,18 +1,40 @@
 """Full-text search over mention texts with the database's own engine: SQLite FTS5, PostgreSQL tsvector.
 
-SQLite: an external-content FTS5 table `mention_fts` (rowid = mention.id) kept in sync by triggers, so
-the text is stored once. PostgreSQL: an expression GIN index on `to_tsvector('simple', text)`; the
-'simple' configuration does no stemming, which suits mentions in many languages. Both are created by
-the migrations (`bot/store/migrations/versions/`); this module builds the queries that use them.
+Both stem, so `search crash` finds "crashes":
+- SQLite: an external-content FTS5 table `mention_fts` (rowid = mention.id) kept in sync by triggers,
+  tokenized by `porter` over `unicode61 remove_diacritics 2`. Porter is an ENGLISH stemmer: other
+  languages still match word for word (accents folded), but get no stemming.
+- PostgreSQL: each mention carries `search_config`, the text search configuration of its language
+  (english, french, german, spanish, russian, norwegian, else simple), set by a trigger from its
+  latest classification's language (or the /ingest `lang` hint before it is classified); a GIN index
+  on `to_tsvector(search_config, text)` serves queries.
+Both are created by the migrations (`0005_search_stemming`); this module builds the queries that use them.
 """
 
 from __future__ import annotations
 
 import re
 
-PG_TSVECTOR = "to_tsvector('simple', mention.text)"  # must match the index expression exactly
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_TERMS = 12  # a pasted paragraph should not become a 200-term query
+# language code or name (as classifiers write it) → PostgreSQL text search configuration
+PG_CONFIGS = {
+    "english": ("en", "english"),
+    "french": ("fr", "french", "français"),
+    "german": ("de", "german", "deutsch"),
+    "spanish": ("es", "spanish", "español"),
+    "russian": ("ru", "russian"),
+    "norwegian": ("no", "nb", "nn", "norwegian", "norsk"),
+}
+
+_PG_QUERY_CONFIGS = (*PG_CONFIGS, "simple")
+# WHERE clause over mention `m`: the OR of every configuration's query lets the GIN index find the
+# candidates; the second test keeps only rows whose own language's stemming matches.
+PG_MATCH = (
+    "to_tsvector(m.search_config, m.text) @@ ("
+    + " || ".join(f"to_tsquery('{config}', :q)" for config in _PG_QUERY_CONFIGS)
+    + ") AND to_tsvector(m.search_config, m.text) @@ to_tsquery(m.search_config, :q)"
+)
 
 
 def terms(words: str) -> list[str]:
@@ -27,5 +49,5 @@ def sqlite_match(words: str, *, any_term: bool = False) -> str:
 
 
 def pg_tsquery(words: str, *, any_term: bool = False) -> str:
-    """A to_tsquery('simple', …) argument built from plain terms only (no user operators)."""
+    """A to_tsquery(config, …) argument built from plain terms only (no user operators)."""
     return (" | " if any_term else " & ").join(terms(words))

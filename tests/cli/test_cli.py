@@ -68,12 +68,14 @@ def test_replay_stores_good_lines_and_reports_the_bad_one(env: dict[str, str], t
     ]
     (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     dry = run(env, "replay", "in.jsonl", "--dry-run", cwd=tmp_path)
-    assert dry.returncode == 0, dry.stderr
+    assert dry.returncode == 1, dry.stderr  # invalid lines fail the run, so scripts notice
+    assert "in.jsonl: 1 invalid line skipped" in dry.stderr
     assert "line 1: hr 1.00 (rules) → C0HR" in dry.stdout and "line 2: invalid" in dry.stdout
     assert not (tmp_path / "cli.db").exists() or mentions(tmp_path) == []
     done = run(env, "replay", "in.jsonl", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr
     assert "in.jsonl:2: skipped: not JSON" in done.stderr
+    assert "Traceback" not in done.stderr and "in.jsonl: 1 invalid line skipped" in done.stderr
     assert "stored: 2" in done.stdout and "invalid: 1" in done.stdout
     assert mentions(tmp_path) == ["glassdoor says we are hiring", "Please send me a quote for 10 seats"]
 
@@ -179,3 +181,22 @@ def test_eval_oracle_prints_the_curve_and_reads_sentiment(env: dict[str, str], t
     assert points[-1]["calls_per_mention"] == 1.0 and points[-1]["actionable_right"] == 1.0
     text = run(env, "eval", "mixed.jsonl", "--classifier", "local", "--oracle", cwd=tmp_path).stdout
     assert "LLM calls/mention" in text and "sentiment: n=2" in text
+
+
+def test_replay_of_good_lines_only_exits_zero(env: dict[str, str], tmp_path: Path) -> None:
+    (tmp_path / "ok.jsonl").write_text(json.dumps({"id": "z", "text": "glassdoor"}) + "\n", encoding="utf-8")
+    done = run(env, "replay", "ok.jsonl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "invalid" not in done.stdout + done.stderr
+
+
+def test_train_shows_a_new_version_each_time(env: dict[str, str], tmp_path: Path) -> None:
+    env = {**env, "LOCAL_MODEL_PATH": str(tmp_path / "model.joblib")}
+    first = run(env, "train", cwd=tmp_path)
+    second = run(env, "train", cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    v1 = first.stdout.split()[1]
+    v2 = second.stdout.split()[1]
+    assert v1.startswith("local-1+") and v2.startswith("local-1+") and v1 != v2
+    assert "no earlier model was saved there" in first.stdout
+    assert f"replaces {v1}" in second.stdout

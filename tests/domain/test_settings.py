@@ -46,7 +46,7 @@ def test_values_are_read_and_normalised() -> None:
     }
     settings = Settings.from_env(env)
     assert settings.slack_api_url == "http://127.0.0.1:8888/api/"  # trailing slash added for the SDK
-    assert settings.database_url == "postgresql://u@db/social"
+    assert settings.database_url == "postgresql+psycopg://u@db/social"  # the one driver installed
     assert settings.routing_rules == Path("/etc/rules.yaml")
     assert settings.log_level == "DEBUG"
     assert settings.openai_timeout == 7.5

@@ -87,6 +87,8 @@ class FakeSlack(ThreadedFake):
             "conversations.history": self._history,
             "conversations.replies": self._replies,
             "users.info": self._users_info,
+            # Socket Mode needs a WebSocket this fake does not serve: every app-level token is refused.
+            "apps.connections.open": lambda body: {"ok": False, "error": "invalid_auth"},
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,

@@ -24,7 +24,7 @@ def test_user_message_in_watched_channel_lands_in_the_department_channel(
         assert card.channel == "C0HR"
         assert card.header.startswith("🧑‍💼 HR")
         assert CAREERS in card.section_texts[0]
-        assert "U0ALICE" in card.raw and "rules" in card.raw  # author, and the classifier that decided
+        assert "u0alice" in card.raw and "rules" in card.raw  # author (users.info name), the classifier
         [mention] = p.mentions()
         assert (mention.origin, mention.source_id) == ("slack_message", "slack:C0SOCIAL:1700000001.000100")
 

@@ -38,9 +38,11 @@ def test_postgres_uses_a_gin_expression_index(engine: Engine) -> None:
         return
     with engine.connect() as conn:
         definition = conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_mention_text_fts'")
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_mention_text_search'")
         ).scalar_one()
-    assert "gin" in definition.lower() and "to_tsvector('simple'" in definition
+        old = conn.execute(text("SELECT to_regclass('ix_mention_text_fts')")).scalar()
+    assert "gin" in definition.lower() and "to_tsvector(search_config, text)" in definition
+    assert old is None  # the unstemmed 'simple' index is dropped
 
 
 def test_query_builders_keep_only_words() -> None:

@@ -66,7 +66,7 @@ def render_stats(stats: Stats) -> Message:
         blocks.append(section(f"*Top topics:* {tags}"))
     if stats.total == 0:
         blocks.append(context(f"No mentions stored in the last {stats.period}."))
-    return message(f"{stats.total} mentions in the last {stats.period}", blocks)
+    return message(f"{mentions(stats.total)} in the last {stats.period}", blocks)
 
 
 def _change(current: int, previous: int) -> str:
@@ -110,19 +110,29 @@ def render_top(
     return message(f"Top {title(department)} mentions", blocks)
 
 
+def mentions(count: int) -> str:
+    """'1 mention', '2 mentions'."""
+    return f"{count} mention{'' if count == 1 else 's'}"
+
+
 def render_search(result: SearchResult, hidden: dict[str, str]) -> Message:
-    """`hidden` maps departments whose texts the asker may not read to their channel id."""
+    """`hidden` maps departments whose texts the asker may not read to their channel id.
+
+    The headline counts only rows the asker may open; matches in hidden departments are one note
+    each, so every number shown is one the asker can check."""
     query = escaped_within(result.query, 100)
+    notes = [
+        context(f"{n} more in {title(d)}: visible only to members of <#{channel}>.")
+        for d, channel in sorted(hidden.items())
+        if (n := result.hidden(d))
+    ]
     if result.total == 0:
-        return message(f"No mentions match “{query}”.")
-    blocks = [section(f"*{result.total} mentions match “{query}”* (newest first)")]
-    blocks.extend(section(mention_line(row)) for row in result.rows)
-    for department, channel in sorted(hidden.items()):
-        count = result.counts.get(department, 0)
-        if count:
-            note = f"{count} more in {title(department)}: visible only to members of <#{channel}>."
-            blocks.append(context(note))
-    return message(f"{result.total} mentions match", blocks)
+        text = f"No mentions you can read match “{query}”." if notes else f"No mentions match “{query}”."
+        return message(text, [section(text), *notes]) if notes else message(text)
+    shown = f", newest {len(result.rows)} shown" if len(result.rows) < result.total else ", newest first"
+    head = f"{mentions(result.total)} match{'es' if result.total == 1 else ''} “{query}”"
+    blocks = [section(f"*{head}*{shown}"), *(section(mention_line(row)) for row in result.rows), *notes]
+    return message(head, blocks)
 
 
 def render_answer(answer: Answer) -> Message:
