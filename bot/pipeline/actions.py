@@ -19,6 +19,7 @@ from bot.domain.clock import utcnow
 from bot.domain.rules import DEPARTMENTS
 from bot.pipeline.process import load_card_view
 from bot.slack.cards import CardView, render_card
+from bot.store import rollups
 from bot.store.engine import session_scope
 from bot.store.models import Mention
 from bot.store.outbox import enqueue
@@ -53,6 +54,7 @@ def reassign(services: Services, mention_id: int, to_department: str, user_id: s
             return _outcome(services, mention, view, "reassigned", note, changed=False)
         correction = record_correction(session, mention, to_department, user_id)
         _handled(mention, "reassigned", user_id)
+        rollups.move(session, mention, to_department)
         mention.department = to_department
         moved = replace(view, department=to_department, triage=False, state="new", ping="")
         enqueue(
@@ -89,6 +91,7 @@ def not_relevant(services: Services, mention_id: int, user_id: str) -> ActionOut
         record_correction(session, mention, "none", user_id)
         _handled(mention, "not_relevant", user_id)
         outcome = _outcome(services, mention, view, "not_relevant", f"by <@{user_id}>", changed=True)
+        rollups.move(session, mention, "none")
         mention.department = "none"
         return outcome
 

@@ -15,6 +15,7 @@ from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
+from bot.store import rollups
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Delivery, Mention
 from bot.store.outbox import enqueue
@@ -123,6 +124,7 @@ def _record(session: Session, services: Services, mention_id: int, result: Resul
     mention.classification_id = row.id
     if route.channel is not None:
         _enqueue_card(session, services, mention, result, route)
+    rollups.count_classified(session, mention, row)  # after _enqueue_card: it marks copies
     services.delivery_ready.set()
     return route
 
