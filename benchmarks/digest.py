@@ -1,8 +1,9 @@
 """Benchmark: build a weekly digest (with chart) and run the spike check over 100,000 stored mentions.
 
-Usage: python benchmarks/digest.py [--mentions N] [--days D] [--json]
-Mentions are synthetic (templated sentences, random departments/sentiments/topics) in a temporary
-SQLite file; nothing is read from the network or from the evaluation set.
+Usage: python -m benchmarks.digest [--mentions N] [--days D] [--json] [--database-url URL]
+Mentions are synthetic (templated sentences, random departments/sentiments/topics), bulk-loaded into a
+temporary SQLite file or the given database (wiped first); nothing is read from the network or from the
+evaluation set.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ import random
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-
+from benchmarks import bulk
+from benchmarks.insights import wipe
 from bot.context import Services
 from bot.domain.rules import Alerts, DepartmentConfig, RoutingRules
 from bot.domain.settings import Settings
@@ -27,8 +29,7 @@ from bot.reports.alerts import check_spikes
 from bot.reports.digests.chart import render_chart
 from bot.reports.digests.compose import build_digest
 from bot.reports.digests.render import render_digest
-from bot.store.engine import init_db, link_latest_classifications, make_engine
-from bot.store.models import Classification, Mention
+from bot.store.engine import init_db, make_engine
 
 DEPTS = ("product", "support", "hr", "sales")
 TOPICS = ("billing", "login", "delivery", "pricing", "feature", "crash", "refund", "hiring", "demo", "ux")
@@ -38,47 +39,22 @@ NOW = datetime(2026, 11, 23, 9, 0)
 
 
 def _seed(engine: Any, n: int, days: int, rng: random.Random) -> None:
-    mention, classification = Mention.__table__, Classification.__table__  # type: ignore[attr-defined]
-    batch_m: list[dict[str, Any]] = []
-    batch_c: list[dict[str, Any]] = []
-    with engine.begin() as conn:
+    def generate() -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
         for i in range(1, n + 1):
             at = NOW - timedelta(seconds=rng.randrange(days * 86400))
             text = " ".join(rng.choices(WORDS, k=rng.randint(6, 14))).capitalize() + f" (#{i % 3000})."
             dept = rng.choice(DEPTS)
-            batch_m.append(
-                {
-                    "id": i,
-                    "source_id": f"bench:{i}",
-                    "origin": "ingest",
-                    "text": text,
-                    "url": f"https://x.example/{i}",
-                    "text_hash": hashlib.sha256(text.encode()).hexdigest(),
-                    "created_at": at,
-                    "received_at": at,
-                    "status": "routed",
-                    "department": dept,
-                    "state": "new",
-                }
+            digest = hashlib.sha256(text.encode()).hexdigest()
+            sentiment = rng.choices(("positive", "neutral", "negative"), (3, 5, 2))[0]
+            urgency = rng.choices(("low", "normal", "high"), (3, 6, 1))[0]
+            topics = ",".join(rng.sample(TOPICS, k=rng.randint(0, 3)))
+            yield (
+                bulk.mention_row(i, text, digest, at, dept, f"https://x.example/{i}"),
+                bulk.classification_row(i, dept, sentiment, urgency, topics, at),
             )
-            batch_c.append(
-                {
-                    "mention_id": i,
-                    "department": dept,
-                    "confidence": 0.9,
-                    "language": "en",
-                    "classifier": "local",
-                    "sentiment": rng.choices(("positive", "neutral", "negative"), (3, 5, 2))[0],
-                    "urgency": rng.choices(("low", "normal", "high"), (3, 6, 1))[0],
-                    "topics": ",".join(rng.sample(TOPICS, k=rng.randint(0, 3))),
-                    "created_at": at,
-                }
-            )
-            if len(batch_m) == 10_000 or i == n:
-                conn.execute(insert(mention), batch_m)
-                conn.execute(insert(classification), batch_c)
-                batch_m, batch_c = [], []
-        link_latest_classifications(conn)
+
+    bulk.load(engine, generate())
+    bulk.fix_sequences(engine)
 
 
 def _rules() -> RoutingRules:
@@ -101,17 +77,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--database-url", default="", help="an EMPTY database (its mention rows are wiped)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         init_db(engine)
+        wipe(engine)
         started = time.perf_counter()
         _seed(engine, args.mentions, args.days, random.Random(7))
         seed_s = time.perf_counter() - started
         rules = _rules()
 
         def weekly() -> tuple[int, int]:
-            data = build_digest(engine, rules, departments=DEPTS, period=timedelta(days=7), now=NOW)
+            data = build_digest(
+                engine, rules, departments=DEPTS, period=timedelta(days=7), now=NOW, timezone="Europe/Oslo"
+            )
             return data.total, len(render_chart(data)) + len(str(render_digest(data)))
 
         digest_s, (in_week, _size) = _timed(weekly, args.repeat)
@@ -122,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         "mentions": args.mentions,
         "in_week": in_week,
         "seed_s": round(seed_s, 2),
+        "database": engine.dialect.name,
         "weekly_digest_s": round(digest_s, 3),
         "spike_check_s": round(spike_s, 3),
     }

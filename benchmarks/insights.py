@@ -1,8 +1,8 @@
-"""Benchmark: time to answer /insights stats, top and search over 100,000 stored mentions (aim p99 < 300 ms).
+"""Benchmark: /insights stats, top, search and the App Home at 100k or 1M mentions (aim p99 < 300 ms).
 
 Usage: python -m benchmarks.insights [--rows N] [--runs N] [--database-url URL]
-Seeds a temporary SQLite file (or the given empty database) by bulk insert, then times the same query
-functions the slash command calls, and prints p50/p99 per subcommand.
+Bulk-loads a temporary SQLite file (or the given database, wiped first: PostgreSQL through COPY), builds
+the rollups, then times the same query functions the slash command and App Home call, p50/p99 each.
 """
 
 from __future__ import annotations
@@ -12,18 +12,21 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from benchmarks import bulk
 from bot.domain.clock import utcnow
+from bot.reports.home import build_home
 from bot.reports.insights.search import search_mentions
 from bot.reports.insights.stats import compute_stats
 from bot.reports.insights.top import top_mentions
-from bot.store.engine import init_db, link_latest_classifications, make_engine
+from bot.store.engine import init_db, make_engine
 
 DEPTS = ("product", "support", "hr", "sales", "none")
 WORDS = (
@@ -59,55 +62,38 @@ TOPICS = ("refund", "login", "crash", "pricing", "hiring", "delivery", "ux", "bi
 
 
 def seed(engine: Engine, rows: int, seed_value: int = 7) -> None:
-    """Bulk insert `rows` mentions over the last 60 days, each with one classification."""
-    rng, now, batch = random.Random(seed_value), utcnow(), 5000
-    for start in range(0, rows, batch):
-        mentions, classes = [], []
-        for i in range(start, min(rows, start + batch)):
-            received = now - timedelta(seconds=rng.randrange(60 * 86400))
+    """Bulk load `rows` mentions posted over the last 60 days, each with one classification (+ rollups)."""
+    rng, now = random.Random(seed_value), utcnow()
+
+    def generate() -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+        for i in range(1, rows + 1):
+            posted = now - timedelta(seconds=rng.randrange(60 * 86400))
             dept = rng.choice(DEPTS)
             body = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 20)))
-            mentions.append(
-                {
-                    "id": i + 1,
-                    "sid": f"bench:{i}",
-                    "text": body,
-                    "hash": f"{i:064d}",
-                    "received": received,
-                    "dept": dept,
-                }
+            sentiment = rng.choice(("positive", "neutral", "negative"))
+            urgency = rng.choice(("low", "normal", "normal", "high"))
+            topics = ",".join(rng.sample(TOPICS, 2))
+            yield (
+                bulk.mention_row(i, body, f"{i:064d}", posted, dept),
+                bulk.classification_row(i, dept, sentiment, urgency, topics, posted),
             )
-            classes.append(
-                {
-                    "mid": i + 1,
-                    "dept": dept,
-                    "sent": rng.choice(("positive", "neutral", "negative")),
-                    "urg": rng.choice(("low", "normal", "normal", "high")),
-                    "topics": ",".join(rng.sample(TOPICS, 2)),
-                    "at": received,
-                }
-            )
-        with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO mention (id, source_id, origin, source, author, url, lang_hint, text, "
-                    "text_hash, slack_channel, slack_ts, created_at, received_at, status, department, "
-                    "state, handled_by) "
-                    "VALUES (:id, :sid, 'replay', 'twitter', '@a', '', '', :text, :hash, '', '', :received, "
-                    ":received, 'routed', :dept, 'new', '')"
-                ),
-                mentions,
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO classification (mention_id, department, confidence, sentiment, urgency, "
-                    "language, summary, topics, classifier, model, reason, prompt_tokens, "
-                    "completion_tokens, latency_ms, created_at) VALUES (:mid, :dept, 0.9, :sent, :urg, "
-                    "'en', '', :topics, 'local', '', '', 0, 0, 0, :at)"
-                ),
-                classes,
-            )
-            link_latest_classifications(conn)
+
+    bulk.load(engine, generate())
+    bulk.fix_sequences(engine)
+
+
+def wipe(engine: Engine) -> None:
+    """Start from no mentions (a reused benchmark database)."""
+    with engine.begin() as conn:
+        for table in (
+            "rollup_topic_hour",
+            "rollup_hour",
+            "delivery",
+            "correction",
+            "classification",
+            "mention",
+        ):
+            conn.execute(text(f"DELETE FROM {table}"))
 
 
 def timed(fn: Callable[[], object], runs: int) -> tuple[float, float]:
@@ -125,11 +111,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="", help="an EMPTY database (its mention rows are wiped)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         init_db(engine)
+        wipe(engine)
         started = time.perf_counter()
         seed(engine, args.rows)
         print(f"seeded {args.rows} mentions in {time.perf_counter() - started:.1f}s ({engine.dialect.name})")
@@ -152,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 topics_from=visible,
             ),
             "top support 30d": lambda: top_mentions(engine, "support", window=timedelta(days=30), now=now),
+            "App Home": lambda: build_home(engine, DEPTS[:4], visible, "CTRIAGE", now),
             "search refund": lambda: search_mentions(engine, "refund", visible=visible),
             "search crash login": lambda: search_mentions(engine, "crash login", visible=visible),
         }

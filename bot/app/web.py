@@ -149,4 +149,3 @@ def make_server(wsgi: WebApp, *, host: str, port: int, threads: int = 8) -> Any:
     return create_server(
         wsgi, host=host, port=port, threads=threads, max_request_body_size=DRAIN_LIMIT, ident="social-router"
     )
-

@@ -24,6 +24,7 @@ from bot.domain.rules import DEPARTMENTS
 from bot.domain.text import escape_for_slack, truncate
 from bot.pipeline.process import fallback_channel, load_card_view
 from bot.slack.cards import CardView, render_card
+from bot.store import rollups
 from bot.store.card_guard import claim_version, is_card_of
 from bot.store.engine import session_scope
 from bot.store.models import Delivery, Mention
@@ -81,6 +82,7 @@ def reassign(services: Services, click: Click, to_department: str) -> ActionOutc
         note = f"moved to <#{channel_id}> by <@{user_id}>"
         correction = record_correction(session, mention, to_department, user_id)
         _handled(mention, "reassigned", user_id)
+        rollups.move(session, mention, to_department)
         mention.department = to_department
         _carry_copies(session, services, mention, channel_id)
         moved = replace(view, department=to_department, triage=False, state="new", ping="")
@@ -113,6 +115,7 @@ def not_relevant(services: Services, click: Click) -> ActionOutcome:
         record_correction(session, mention, "none", click.user_id)
         _handled(mention, "not_relevant", click.user_id)
         outcome = _outcome(services, click, mention, view, "not_relevant", f"by <@{click.user_id}>")
+        rollups.move(session, mention, "none")  # before the department changes: it leaves the old buckets
         mention.department = "none"
         return outcome
 
@@ -151,6 +154,7 @@ def _carry_copies(session: Session, services: Services, mention: Mention, channe
     restricted department, their thread replies elsewhere are redacted through the outbox."""
     copies = list(session.exec(select(Mention).where(Mention.duplicate_of == mention.id)).all())
     for copy in copies:
+        rollups.move(session, copy, mention.department)  # the counts move with the copy
         copy.department = mention.department
     if not copies or not services.rules.is_restricted(mention.department):
         return

@@ -23,6 +23,7 @@ from bot.pipeline.copies import (
 from bot.pipeline.links import first_link_card
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.slack.people import People
+from bot.store import rollups
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Mention
 from bot.store.outbox import enqueue
@@ -121,6 +122,7 @@ def _record(session: Session, services: Services, mention_id: int, result: Resul
     mention.classification_id = row.id
     if route.channel is not None:
         _enqueue_card(session, services, mention, result, route)
+    rollups.count_classified(session, mention, row)  # after _enqueue_card: it marks copies
     services.delivery_ready.set()
     return route
 

@@ -17,16 +17,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.context import Services
 from bot.domain.rules import Alerts, RoutingRules, parse_duration
 from bot.domain.text import escape_for_slack, truncate
-from bot.reports.digests.compose import C, M, mention_link, with_latest_classification
-from bot.store.engine import is_postgres, session_scope
+from bot.reports.digests.compose import with_latest_classification
+from bot.reports.digests.notable import mention_link
+from bot.store import rollups
+from bot.store.engine import session_scope
 from bot.store.models import AlertRecord
 from bot.store.outbox import enqueue
+from bot.store.rollups import C, M, moment
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
@@ -90,32 +93,20 @@ def detect_spikes(
 def hourly_counts(
     engine: Engine, rules: RoutingRules, alerts: Alerts, now: datetime
 ) -> dict[SeriesKey, dict[datetime, int]]:
-    """Counts per hour per department and per (department, topic), only for the hours detection reads."""
+    """Mentions per POSTED hour per department and per (department, topic), from the rollups, only for
+    the hours detection reads (the window, and the same hours of the baseline days)."""
     current = now.replace(minute=0, second=0, microsecond=0)
     span = len(window_hours(alerts)) * HOUR
     ends = [current + HOUR - timedelta(days=d) for d in range(alerts.baseline_days + 1)]
-    intervals = [and_(M.c.received_at >= end - span, M.c.received_at < end) for end in ends]
-    hour = (
-        func.date_trunc("hour", M.c.received_at)
-        if is_postgres(engine)
-        else func.strftime("%Y-%m-%d %H:00:00", M.c.received_at)
-    )
-    topics = func.coalesce(C.c.topics, "")
-    where = [or_(*intervals), M.c.department.in_(list(rules.departments))]
-    stmt = (
-        select(M.c.department, topics, hour, func.count())
-        .select_from(with_latest_classification())
-        .where(*where)
-        .group_by(M.c.department, topics, hour)
-    )
+    names = list(rules.departments)
     counts: dict[SeriesKey, dict[datetime, int]] = defaultdict(lambda: defaultdict(int))
     with engine.connect() as conn:
-        for dept, topic_list, bucket, n in conn.execute(stmt):
-            at = bucket if isinstance(bucket, datetime) else datetime.fromisoformat(str(bucket))
-            at = at.replace(tzinfo=None)
-            counts[(dept, "")][at] += int(n)
-            for topic in {t.strip().lower() for t in str(topic_list).split(",") if t.strip()}:
-                counts[(dept, topic)][at] += int(n)
+        for end in ends:
+            stop = min(end, now)  # the current hour: what has been posted so far
+            for b in rollups.counts(conn, end - span, stop, names, by_hour=True):
+                counts[(b.department, "")][rollups.hour_start(b.epoch_hour or 0)] += b.n
+            for t in rollups.topic_counts(conn, end - span, stop, names, by_hour=True):
+                counts[(t.department, t.topic)][rollups.hour_start(t.epoch_hour or 0)] += t.n
     return counts
 
 
@@ -169,14 +160,14 @@ def _examples(engine: Engine, spike: Spike) -> list[tuple[str, str]]:
     """(excerpt, link) for a few mentions in the spike's window."""
     where = [
         M.c.department == spike.department,
-        M.c.received_at >= spike.window_start,
-        M.c.received_at < spike.window_end,
+        M.c.created_at >= moment(spike.window_start),
+        M.c.created_at < moment(spike.window_end),
     ]
     stmt = (
         select(M.c.text, M.c.url, M.c.slack_channel, M.c.slack_ts, func.coalesce(C.c.topics, ""))
         .select_from(with_latest_classification())
         .where(*where)
-        .order_by(M.c.received_at.desc())
+        .order_by(M.c.created_at.desc())
         .limit(200)
     )
     found = []

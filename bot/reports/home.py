@@ -50,7 +50,7 @@ def build_home(
         stats=stats,
         triage_open=triage_queue_size(engine, triage_channel),
         triage_channel=triage_channel,
-        urgent=recent_urgent(engine, visible, since=now - WEEK, limit=5),
+        urgent=recent_urgent(engine, visible, since=now - WEEK, until=now, limit=5),
         hidden=tuple(d for d in departments if d not in visible),
     )
 

@@ -52,7 +52,10 @@ def init_db(engine: Engine) -> None:
 
 
 def link_latest_classifications(connection: Connection) -> None:
-    """Point each mention at its newest classification (for data bulk-loaded without the pipeline)."""
+    """Finish a bulk load done without the pipeline: point each mention at its newest classification,
+    then recount the report rollups (bot.store.rollups) that the pipeline would have kept."""
+    from bot.store.rollups import rebuild
+
     connection.execute(
         text(
             "UPDATE mention SET classification_id = "
@@ -60,6 +63,7 @@ def link_latest_classifications(connection: Connection) -> None:
             "WHERE classification_id IS NULL"
         )
     )
+    rebuild(connection)
 
 
 def insert_ignoring_duplicates(dialect: str, table: Table, values: dict[str, Any], key: str) -> Insert:

@@ -169,3 +169,40 @@ class ChannelPace(SQLModel, table=True):
 
     channel: str = Field(primary_key=True, max_length=100)
     next_at: NaiveDatetime
+
+
+# Reports read mentions by posted time per department: the top-N examples and the partial edge hours.
+Index("ix_mention_dept_created", Mention.department, Mention.created_at)  # type: ignore[arg-type]
+# Copies grouped under an earlier card, by posted time: the digest's "repeated" items read only these.
+Index(
+    "ix_mention_copies_created",
+    Mention.created_at,  # type: ignore[arg-type]
+    Mention.department,
+    Mention.duplicate_of,  # type: ignore[arg-type]
+    sqlite_where=Mention.duplicate_of.isnot(None),  # type: ignore[union-attr]
+    postgresql_where=Mention.duplicate_of.isnot(None),  # type: ignore[union-attr]
+)
+
+
+class MentionRollup(SQLModel, table=True):
+    """Mentions per posted hour (UTC) × current department × sentiment × urgency (see bot.store.rollups)."""
+
+    __tablename__ = "rollup_hour"
+
+    epoch_hour: int = Field(primary_key=True)  # hours since 1970-01-01 UTC of mention.created_at
+    department: str = Field(primary_key=True, max_length=20)
+    sentiment: str = Field(primary_key=True, max_length=10)
+    urgency: str = Field(primary_key=True, max_length=10)
+    n: int = 0
+    copies: int = 0  # of those, copies grouped under an earlier card (mention.duplicate_of set)
+
+
+class TopicRollup(SQLModel, table=True):
+    """Mentions per posted hour (UTC) × current department × topic tag (a mention counts once per tag)."""
+
+    __tablename__ = "rollup_topic_hour"
+
+    epoch_hour: int = Field(primary_key=True)
+    department: str = Field(primary_key=True, max_length=20)
+    topic: str = Field(primary_key=True, max_length=100)
+    n: int = 0

@@ -32,7 +32,7 @@ class NotableMention:
 
 @dataclass(frozen=True)
 class DailyCount:
-    day: date
+    day: date  # a day in the digest's timezone, of the mentions' POSTED time
     department: str
     sentiment: str
     count: int
@@ -56,6 +56,7 @@ class DigestData:
     summary_source: str = "extractive"  # extractive | llm
     summary_inputs: tuple[str, ...] = field(default=(), repr=False)
     late_note: str = ""
+    timezone: str = "UTC"  # IANA name: the days of `daily` and of the chart are this zone's days
 
     @property
     def total(self) -> int:

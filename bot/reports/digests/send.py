@@ -63,6 +63,7 @@ def compose_for(
         now=end,
         show_texts_for=lambda dept: dept in visible,
         title=f"Digest: {digest.name}",
+        timezone=digest.timezone,
     )
     return with_llm_summary(replace(data, late_note=late_note), services.settings)
 

@@ -1,8 +1,7 @@
 """`/insights stats`: counts per department, sentiment split, change vs the previous period, top topics.
 
-Everything is aggregated in SQL over the (department, received_at) index; only the grouped rows reach
-Python. Topics are stored as one comma-separated string per classification, so SQL groups by that
-string and Python splits the (few) distinct values.
+Counted from the hourly rollups (bot.store.rollups) by POSTED time, so the cost depends on the length
+of the period, not on how many mentions it holds; a mention counts under its current department.
 """
 
 from __future__ import annotations
@@ -11,11 +10,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 
-from bot.reports.insights.common import LATEST_CLASSIFICATION, expanding, split_topics
+from bot.store import rollups
+from bot.store.rollups import Bucket, TopicBucket
 
 SENTIMENTS = ("positive", "neutral", "negative")
 
@@ -70,50 +69,37 @@ def compute_stats(
     start, previous_start = now - window, now - 2 * window
     names = list(departments)
     with engine.connect() as conn:
-        # One pass over the period's rows: (department, sentiment, topics) groups are few.
-        current = conn.execute(
-            expanding(
-                "SELECT m.department AS d, c.sentiment AS s, c.topics AS tags, COUNT(*) AS n FROM mention m "
-                f"{LATEST_CLASSIFICATION} WHERE m.received_at >= :start AND m.received_at < :end "
-                "AND m.department IN :names GROUP BY m.department, c.sentiment, c.topics",
-                "names",
-            ),
-            {"start": start, "end": now, "names": names},
-        ).all()
-        previous = conn.execute(
-            expanding(
-                "SELECT m.department AS d, COUNT(*) AS n FROM mention m WHERE m.received_at >= :start "
-                "AND m.received_at < :end AND m.department IN :names GROUP BY m.department",
-                "names",
-            ),
-            {"start": previous_start, "end": start, "names": names},
-        ).all()
+        current = rollups.counts(conn, start, now, names)
+        previous = rollups.counts(conn, previous_start, start, names)
+        topics = rollups.topic_counts(conn, start, now, names)
     allowed = set(topics_from if topics_from is not None else names)
     return Stats(
         period=period,
         start=start,
         end=now,
         departments=_per_department(names, current, previous),
-        top_topics=_top_topics([row for row in current if row.d in allowed], top_n),
+        top_topics=_top_topics([b for b in topics if b.department in allowed], top_n),
     )
 
 
 def _per_department(
-    names: list[str], current: Sequence[Row[Any]], previous: Sequence[Row[Any]]
+    names: list[str], current: Sequence[Bucket], previous: Sequence[Bucket]
 ) -> tuple[DepartmentStats, ...]:
-    before = {row.d: int(row.n) for row in previous}
+    before: Counter[str] = Counter()
+    for bucket in previous:
+        before[bucket.department] += bucket.n
     split: dict[str, Counter[str]] = {name: Counter() for name in names}
-    for row in current:
-        split[row.d][row.s if row.s in SENTIMENTS else "neutral"] += int(row.n)
+    for bucket in current:
+        sentiment = bucket.sentiment if bucket.sentiment in SENTIMENTS else "neutral"
+        split[bucket.department][sentiment] += bucket.n
     return tuple(
         DepartmentStats(name, sum(split[name].values()), before.get(name, 0), dict(split[name]))
         for name in names
     )
 
 
-def _top_topics(rows: Sequence[Row[Any]], top_n: int) -> tuple[tuple[str, int], ...]:
+def _top_topics(buckets: Sequence[TopicBucket], top_n: int) -> tuple[tuple[str, int], ...]:
     counts: Counter[str] = Counter()
-    for row in rows:
-        for topic in split_topics(row.tags):
-            counts[topic.lower()] += int(row.n)
+    for bucket in buckets:
+        counts[bucket.topic] += bucket.n
     return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top_n])

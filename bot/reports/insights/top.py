@@ -1,21 +1,68 @@
-"""`/insights top`: a department's most urgent and most negative mentions of a period, newest first."""
+"""`/insights top`: a department's most urgent and most negative mentions of a period, newest first.
+
+Periods are by POSTED time. The rollups (bot.store.rollups) say which hours hold the mentions that can
+make the list — every class ranked above the last one needed, and the newest hours of that last
+class — so the row query reads only those hours of `mention` through (department, created_at).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import case, func, select
 from sqlalchemy.engine import Engine
 
-from bot.reports.insights.common import (
-    LATEST_CLASSIFICATION,
-    ROW_COLUMNS,
-    SENTIMENT_ORDER,
-    URGENCY_ORDER,
-    MentionRow,
-    expanding,
-    fetch_rows,
-)
+from bot.reports.insights.common import MentionRow, to_row
+from bot.store import rollups
+from bot.store.rollups import Bucket, C, M
+
+URGENCY_RANK = {"high": 0, "normal": 1}  # anything else (low) ranks 2
+SENTIMENT_RANK = {"negative": 0, "neutral": 1}  # anything else (positive) ranks 2
+
+
+def _columns() -> list[Any]:
+    return [
+        M.c.id,
+        M.c.text,
+        M.c.department,
+        M.c.author,
+        M.c.source,
+        M.c.url,
+        M.c.slack_channel,
+        M.c.slack_ts,
+        M.c.received_at,
+        M.c.state,
+        C.c.sentiment,
+        C.c.urgency,
+        C.c.summary,
+        C.c.topics,
+        C.c.confidence,
+    ]
+
+
+def _rank(column: Any, ranks: dict[str, int]) -> Any:
+    return case(*((func.coalesce(column, "") == k, v) for k, v in ranks.items()), else_=len(ranks))
+
+
+def _hours_for_top(hourly: Sequence[Bucket], limit: int) -> list[int]:
+    """The hours holding the `limit` best-ranked originals: whole classes in rank order, then the newest
+    hours of the class where the list fills up."""
+    classes: dict[tuple[int, int], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for b in hourly:
+        rank = (URGENCY_RANK.get(b.urgency, 2), SENTIMENT_RANK.get(b.sentiment, 2))
+        classes[rank][b.epoch_hour or 0] += b.n - b.copies
+    hours: list[int] = []
+    need = limit
+    for rank in sorted(classes):
+        if need <= 0:
+            break
+        per_hour = classes[rank]
+        hours += rollups.hours_holding(per_hour.items(), need)
+        need -= sum(per_hour.values())
+    return hours
 
 
 def top_mentions(
@@ -25,36 +72,44 @@ def top_mentions(
 
     Mentions marked not relevant and grouped duplicates are left out: they are not work to do.
     """
-    params = {"department": department, "start": now - window, "end": now, "limit": limit}
-    where = (
-        "m.department = :department AND m.received_at >= :start AND m.received_at < :end "
-        "AND m.state != 'not_relevant' AND m.duplicate_of IS NULL"
-    )
+    start = now - window
     with engine.connect() as conn:
-        rows = fetch_rows(
-            conn,
-            text(
-                f"SELECT {ROW_COLUMNS} FROM mention m {LATEST_CLASSIFICATION} WHERE {where} "
-                f"ORDER BY {URGENCY_ORDER}, {SENTIMENT_ORDER}, m.received_at DESC, m.id DESC LIMIT :limit"
-            ),
-            params,
+        hourly = rollups.counts(conn, start, now, [department], by_hour=True)
+        hours = _hours_for_top(hourly, limit)
+        stmt = (
+            select(*_columns())
+            .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+            .where(rollups.posted_within(start, now, hours, [department]))
+            .where(M.c.state != "not_relevant", M.c.duplicate_of.is_(None))
+            .order_by(
+                _rank(C.c.urgency, URGENCY_RANK),
+                _rank(C.c.sentiment, SENTIMENT_RANK),
+                M.c.created_at.desc(),
+                M.c.id.desc(),
+            )
+            .limit(limit)
         )
-        total = conn.execute(text(f"SELECT COUNT(*) FROM mention m WHERE {where}"), params).scalar_one()
-    return rows, int(total)
+        rows = [to_row(r) for r in conn.execute(stmt)]
+    return rows, sum(b.n - b.copies for b in hourly)
 
 
 def recent_urgent(
-    engine: Engine, departments: set[str], *, since: datetime, limit: int = 5
+    engine: Engine, departments: set[str], *, since: datetime, until: datetime, limit: int = 5
 ) -> list[MentionRow]:
-    """The newest high-urgency mentions of the given departments (for App Home)."""
+    """The newest high-urgency mentions of the given departments posted in [since, until) (App Home)."""
+    names = sorted(departments)
     with engine.connect() as conn:
-        return fetch_rows(
-            conn,
-            expanding(
-                f"SELECT {ROW_COLUMNS} FROM mention m {LATEST_CLASSIFICATION} "
-                "WHERE m.received_at >= :since AND m.department IN :names AND c.urgency = 'high' "
-                "AND m.duplicate_of IS NULL ORDER BY m.received_at DESC, m.id DESC LIMIT :limit",
-                "names",
-            ),
-            {"since": since, "names": sorted(departments), "limit": limit},
+        hourly = rollups.counts(conn, since, until, names, by_hour=True, urgency="high")
+        per_hour: dict[int, int] = defaultdict(int)
+        for b in hourly:
+            per_hour[b.epoch_hour or 0] += b.n - b.copies
+        hours = rollups.hours_holding(per_hour.items(), limit)
+        stmt = (
+            select(*_columns())
+            .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+            .where(rollups.posted_within(since, until, hours, names))
+            .where(C.c.urgency == "high", M.c.duplicate_of.is_(None))
+            .order_by(M.c.created_at.desc(), M.c.id.desc())
+            .limit(limit)
         )
+        return [to_row(r) for r in conn.execute(stmt)]

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
 
 from bot.store.engine import link_latest_classifications
@@ -66,4 +66,17 @@ def seed(engine: Engine, rows: list[Row]) -> None:
         for chunk in range(0, len(mentions), 5000):
             conn.execute(insert(mention), mentions[chunk : chunk + 5000])
             conn.execute(insert(classification), classes[chunk : chunk + 5000])
+        link_latest_classifications(conn)
+
+
+def link_copies(engine: Engine) -> None:
+    """Mark later copies of a text as the pipeline does (duplicate_of = the first), then recount."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE mention SET duplicate_of = (SELECT MIN(o.id) FROM mention o "
+                "WHERE o.text_hash = mention.text_hash) WHERE id != (SELECT MIN(o.id) FROM mention o "
+                "WHERE o.text_hash = mention.text_hash)"
+            )
+        )
         link_latest_classifications(conn)

@@ -14,7 +14,7 @@ from bot.reports.digests.compose import build_digest
 from bot.reports.digests.render import digest_as_text, render_digest
 from bot.reports.digests.summary import extractive_summary, with_llm_summary
 from tests.fakes.openai_server import FakeOpenAI, completion_body
-from tests.reports.digests import Row, seed
+from tests.reports.digests import Row, link_copies, seed
 
 NOW = datetime(2026, 11, 23, 9, 0)
 WEEK = timedelta(days=7)
@@ -74,6 +74,7 @@ def stored(engine: Engine) -> Engine:
     ] * 2
     rows.append(Row("support", NOW + timedelta(minutes=1), "after the period ends"))
     seed(engine, rows)
+    link_copies(engine)  # repeated texts are copies grouped under the first card, as the pipeline does
     return engine
 
 

@@ -34,12 +34,14 @@ def test_top_orders_by_urgency_then_negativity_and_skips_not_relevant(engine: En
     seed(engine, "calm", "support", age=timedelta(minutes=1))
     seed(engine, "angry", "support", sentiment="negative", age=timedelta(hours=2))
     seed(engine, "urgent", "support", urgency="high", age=timedelta(hours=3))
-    seed(engine, "ignored", "support", urgency="high", state="not_relevant")
+    # "not relevant" moves a mention to none (bot.pipeline.actions), so it leaves support's list
+    seed(engine, "ignored", "none", urgency="high", state="not_relevant")
     rows, total = top_mentions(engine, "support", window=timedelta(days=1), now=NOW)
     assert [r.text for r in rows] == ["urgent", "angry", "calm"] and total == 3
-    urgent = recent_urgent(engine, {"support"}, since=NOW - timedelta(days=1))
-    assert [r.text for r in urgent] == ["ignored", "urgent"]
-    assert recent_urgent(engine, set(), since=NOW - timedelta(days=1)) == []
+    day = {"since": NOW - timedelta(days=1), "until": NOW}
+    assert [r.text for r in recent_urgent(engine, {"support", "none"}, **day)] == ["ignored", "urgent"]
+    assert [r.text for r in recent_urgent(engine, {"support"}, **day)] == ["urgent"]
+    assert recent_urgent(engine, set(), **day) == []
 
 
 def test_search_matches_words_in_the_index_and_counts_hidden_departments(engine: Engine) -> None:
