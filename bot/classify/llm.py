@@ -21,6 +21,7 @@ from openai import OpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from bot.classify.limiter import LLMLimiter
 from bot.classify.llm_client import call_with_retries
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Few, Result
@@ -134,8 +135,10 @@ class LLMClassifier:
         *,
         max_input_chars: int = 4000,
         attempts: int = 3,
+        limiter: LLMLimiter | None = None,
     ) -> None:
         self.client = client
+        self.limiter = limiter  # shared by every copy (with_descriptions): one rate-limit state
         self.model = model
         self.system = system_prompt(descriptions)
         self.max_input_chars = max_input_chars
@@ -182,6 +185,7 @@ class LLMClassifier:
                 max_completion_tokens=MAX_OUTPUT_TOKENS,
             ),
             attempts=self.attempts,
+            limiter=self.limiter,
         )
 
 

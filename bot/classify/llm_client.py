@@ -18,6 +18,7 @@ import openai
 from openai import OpenAI
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from bot.classify.limiter import LLMLimiter
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.settings import Settings
 
@@ -117,8 +118,14 @@ def _log_retry(state: RetryCallState) -> None:
     )
 
 
-def call_with_retries(fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0) -> T:
-    """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable."""
+def call_with_retries(
+    fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0, limiter: LLMLimiter | None = None
+) -> T:
+    """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable.
+
+    With a `limiter`, each attempt waits for a call slot, and a 429's Retry-After pauses every caller
+    sharing it (this caller's own wait stays tenacity's, so the two never add up).
+    """
     retrying = Retrying(
         stop=stop_after_attempt(max(1, attempts)),
         wait=_Wait(max_wait),
@@ -131,13 +138,24 @@ def call_with_retries(fn: Callable[[], T], *, attempts: int = 3, max_wait: float
     def attempt() -> T:
         nonlocal tried
         tried += 1
-        return fn()
+        return fn() if limiter is None else _limited(fn, limiter, max_wait)
 
     try:
         return retrying(attempt)
     except openai.OpenAIError as exc:
         suffix = f" after {tried} attempts" if is_retryable(exc) and tried > 1 else ""
         raise ClassifierUnavailable(f"LLM unavailable: {describe(exc)}{suffix}") from None
+
+
+def _limited(fn: Callable[[], T], limiter: LLMLimiter, max_wait: float) -> T:
+    with limiter.slot():
+        try:
+            return fn()
+        except openai.APIStatusError as exc:
+            asked = retry_after_seconds(exc) if exc.status_code == 429 else None
+            if asked is not None:
+                limiter.pause(min(asked, max_wait))
+            raise
 
 
 def chat_text(

@@ -14,6 +14,7 @@ from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
+from bot.pipeline.batching import classify_mentions
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Delivery, Mention
@@ -43,7 +44,10 @@ def process_batch(
     for mention in mentions:
         if mention.id not in results:
             firsts.setdefault(mention.text_hash, mention)
-    answers = dict(zip(firsts, mapper(partial(_classify_safely, services), firsts.values()), strict=True))
+    classify_one = partial(_classify_safely, services)
+    answers = dict(
+        zip(firsts, classify_mentions(services, list(firsts.values()), mapper, classify_one), strict=True)
+    )
     for mention in mentions:
         first, answer = firsts.get(mention.text_hash), answers.get(mention.text_hash)
         if mention.id in results or first is None or not isinstance(answer, Result):
