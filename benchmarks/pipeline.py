@@ -26,6 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
+from tests.test_pipeline import llm_cascade  # noqa: E402
+
 from bot.delivery.senders import SlackSender  # noqa: E402
 from bot.delivery.worker import DeliveryWorker  # noqa: E402
 from bot.domain.rules import RoutingRules, load_rules  # noqa: E402
@@ -43,7 +45,6 @@ from tests.harness import (  # noqa: E402
     trained_model_path,
     wait_for,
 )
-from tests.test_pipeline import llm_cascade  # noqa: E402
 
 SUBJECTS = ["the app", "my order", "your pricing page", "the new release", "support chat", "the invoice"]
 PROBLEMS = [
