@@ -1,9 +1,12 @@
 """Benchmark: the core pipeline end to end (signed HTTP events → SQLite → classify → outbox → fake Slack).
 
-Usage: python benchmarks/pipeline.py [--n N] [--burst B] [--llm-n M] [--cards C] [--json]
-Measures sustained throughput, acknowledgement latency in a burst, the same with a 1 s LLM, and the
-per-channel pacing of the outbox. Everything runs on this machine: the fakes in tests/fakes serve
-Slack and OpenAI on 127.0.0.1; mention texts are synthetic (templated sentences).
+Usage: python benchmarks/pipeline.py [--n N] [--burst B] [--llm-n M] [--batch 1,8] [--dev PATH]
+       [--cards C] [--json]
+Measures sustained throughput, acknowledgement latency in a burst, the same with a 1 s LLM (mentions/s
+and tokens per mention for each LLM batch size), accuracy against a gold-label oracle single vs batched
+(with --dev, a labelled .jsonl read for measuring only), and the per-channel pacing of the outbox.
+Everything runs on this machine: the fakes in tests/fakes serve Slack and OpenAI on 127.0.0.1;
+mention texts are synthetic (templated sentences) unless --dev is given.
 """
 
 from __future__ import annotations
@@ -21,19 +24,21 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Engine
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
-
+from benchmarks.llm_scenarios import run_llm, run_oracle  # noqa: E402
 from bot.delivery.senders import SlackSender  # noqa: E402
 from bot.delivery.worker import DeliveryWorker  # noqa: E402
 from bot.domain.rules import RoutingRules, load_rules  # noqa: E402
 from bot.store.engine import init_db, make_engine, session_scope  # noqa: E402
 from bot.store.outbox import enqueue, pending_count  # noqa: E402
 from tests.conftest import RULES_YAML  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
 from tests.fakes.slack_server import FakeSlack  # noqa: E402
 from tests.harness import (  # noqa: E402
     Pipeline,
@@ -44,7 +49,6 @@ from tests.harness import (  # noqa: E402
     trained_model_path,
     wait_for,
 )
-from tests.pipeline.test_pipeline import llm_cascade  # noqa: E402
 
 SUBJECTS = ["the app", "my order", "your pricing page", "the new release", "support chat", "the invoice"]
 PROBLEMS = [
@@ -101,17 +105,27 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_flow(
-    rules: RoutingRules, folder: Path, name: str, n: int, clients: int, **kwargs: Any
+    rules: RoutingRules,
+    folder: Path,
+    name: str,
+    n: int,
+    clients: int,
+    *,
+    texts: list[str] | None = None,
+    stats: Callable[[Engine], dict[str, Any]] | None = None,
+    **kwargs: Any,
 ) -> dict[str, Any]:
     """Events over HTTP with the serve-mode worker threads running; throughput and ack latency."""
     engine = make_engine(f"sqlite:///{folder}/{abs(hash(name))}.db")
     init_db(engine)
     with pipeline(engine, rules, classify_workers=4, **kwargs) as p, p.threaded_workers():
         started = time.monotonic()
-        latencies = send_events(p, synthetic_texts(n), clients, prefix=str(1_700_000_000 + len(name)))
-        last_card = settle(p, timeout=300)
+        sent = texts or synthetic_texts(n)
+        latencies = send_events(p, sent, clients, prefix=str(1_700_000_000 + len(name)))
+        last_card = settle(p, timeout=600)
         mentions = p.mentions()
         cards = Counter(c.mention_id for c in p.cards())
+    extra = stats(engine) if stats else {}
     engine.dispose()
     assert len(mentions) == n and all(m.status == "routed" for m in mentions)
     assert max(cards.values(), default=1) == 1, "a mention got two cards"
@@ -123,6 +137,7 @@ def run_flow(
         "mentions_per_s": round(n / (last_card - started), 1),
         "ack_p50_ms": round(statistics.median(latencies) * 1000, 1),
         "ack_p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
+        **extra,
     }
 
 
@@ -183,11 +198,17 @@ def timed(label: str, fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     return fn()
 
 
+def _sizes(raw: str) -> list[int]:
+    return [int(part) for part in raw.split(",") if part.strip()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="events for the throughput run")
     parser.add_argument("--burst", type=int, default=500, help="events in the acknowledgement burst")
     parser.add_argument("--llm-n", type=int, default=100, help="events with the 1 s LLM")
+    parser.add_argument("--batch", type=_sizes, default=[1, 8], help="LLM batch sizes, e.g. 1,8")
+    parser.add_argument("--dev", type=Path, help="labelled .jsonl for the oracle accuracy runs")
     parser.add_argument("--cards", type=int, default=60, help="cards for the pacing run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -202,16 +223,14 @@ def main() -> int:
     results.append(
         timed("burst", lambda: run_flow(rules, folder, "burst (16 clients)", args.burst, clients=16))
     )
-    with FakeOpenAI(delay=1.0) as fake:
-        cascade = llm_cascade(rules, fake, timeout=10.0)
-        results.append(
-            timed(
-                "llm",
-                lambda: run_flow(
-                    rules, folder, "LLM 1 s/call (16 clients)", args.llm_n, clients=16, cascade=cascade
-                ),
+    flow = partial(run_flow, rules, folder)
+    for batch in args.batch:
+        results.append(timed(f"llm batch {batch}", lambda b=batch: run_llm(flow, rules, args.llm_n, b, 16)))
+    if args.dev:
+        for batch in args.batch:
+            results.append(
+                timed(f"oracle batch {batch}", lambda b=batch: run_oracle(flow, rules, args.dev, b))
             )
-        )
     results.append(timed("pacing", lambda: run_pacing(folder, args.cards, channels=5, min_interval=1.0)))
     if args.json:
         print(json.dumps(results))

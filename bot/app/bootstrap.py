@@ -43,15 +43,18 @@ def build_cascade(
 def build_llm(settings: Settings, rules: RoutingRules) -> LLMClassifier:
     """The LLM classifier, told each department's `description` from the rules file."""
     # imported here so that the openai SDK loads only when an LLM is configured
+    from bot.classify.limiter import LLMLimiter
     from bot.classify.llm import LLMClassifier
     from bot.classify.llm_client import make_openai_client
 
     descriptions: dict[str, str] = {name: d.description for name, d in rules.departments.items()}
+    limiter = LLMLimiter(settings.llm_concurrency)  # one per process: every LLM call shares its 429 pause
     return LLMClassifier(
         make_openai_client(settings),
         settings.openai_model,
         descriptions,
         deadline=settings.llm_deadline,
+        limiter=limiter,
     )
 
 

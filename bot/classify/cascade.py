@@ -44,15 +44,20 @@ class Cascade:
         self.local_confident = local_confident
 
     def classify(self, text: str, *, source: str = "", author: str = "") -> Result:
+        local, decided = self.triage(text, source=source, author=author)
+        return decided if decided is not None else self._ask_llm(text, local)
+
+    def triage(self, text: str, *, source: str = "", author: str = "") -> tuple[Result, Result | None]:
+        """The cheap steps: the local answer, and the final answer unless the LLM must decide (None)."""
         local = self.local.classify(text)
         override = self._override(text, source, author, local)
         if override is not None:
-            return override
+            return local, override
         if self.llm is None:
-            return local
+            return local, local
         if local.confidence >= self.local_confident:
-            return replace(local, reason=f"{local.reason}; confident enough to skip the LLM")
-        return self._ask_llm(text, local)
+            return local, replace(local, reason=f"{local.reason}; confident enough to skip the LLM")
+        return local, None
 
     def warm_up(self) -> None:
         """Load (or, on first run, train) the local model now rather than on the first mention."""

@@ -21,6 +21,7 @@ from openai import NOT_GIVEN, NotGiven, OpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
+from bot.classify.limiter import LLMLimiter
 from bot.classify.llm_client import Deadline, call_with_retries
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Few, Result
@@ -135,9 +136,11 @@ class LLMClassifier:
         max_input_chars: int = 4000,
         attempts: int = 3,
         deadline: float | None = None,
+        limiter: LLMLimiter | None = None,
     ) -> None:
         self.client = client
         self.deadline = deadline  # seconds for every attempt of one mention together (None: no limit)
+        self.limiter = limiter  # shared by every copy (with_descriptions): one rate-limit state
         self.model = model
         self.system = system_prompt(descriptions)
         self.max_input_chars = max_input_chars
@@ -171,11 +174,18 @@ class LLMClassifier:
         )
 
     def _complete(self, user: str) -> ChatCompletion:
+        return self.complete(self.system, user, RESPONSE_FORMAT, MAX_OUTPUT_TOKENS)
+
+    def complete(
+        self, system: str, user: str, response_format: ResponseFormatJSONSchema, max_tokens: int
+    ) -> ChatCompletion:
+        """One structured-output request (one mention or a batch) under the shared retry policy, the
+        shared rate limiter, and one deadline covering every attempt."""
         messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": self.system},
+            {"role": "system", "content": system},
             {"role": "user", "content": user},
         ]
-        deadline = Deadline(self.deadline)  # one budget per mention, started before the first attempt
+        deadline = Deadline(self.deadline)  # one budget per request, started before the first attempt
         per_attempt = self.client.timeout if isinstance(self.client.timeout, int | float) else None
 
         def timeout() -> float | NotGiven:  # None would mean "no timeout" to the SDK
@@ -186,13 +196,14 @@ class LLMClassifier:
             lambda: self.client.chat.completions.create(
                 model=self.model,
                 messages=messages,
-                response_format=RESPONSE_FORMAT,
+                response_format=response_format,
                 temperature=0,
-                max_completion_tokens=MAX_OUTPUT_TOKENS,
+                max_completion_tokens=max_tokens,
                 timeout=timeout(),
             ),
             attempts=self.attempts,
             deadline=deadline,
+            limiter=self.limiter,
         )
 
 

@@ -26,6 +26,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from bot.classify.limiter import LLMLimiter
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.settings import Settings
 
@@ -170,12 +171,19 @@ def _log_retry(state: RetryCallState) -> None:
 
 
 def call_with_retries(
-    fn: Callable[[], T], *, attempts: int = 3, max_wait: float = 20.0, deadline: Deadline | None = None
+    fn: Callable[[], T],
+    *,
+    attempts: int = 3,
+    max_wait: float = 20.0,
+    deadline: Deadline | None = None,
+    limiter: LLMLimiter | None = None,
 ) -> T:
     """Run one LLM call under the shared policy; any failure ends as ClassifierUnavailable.
 
     With a `deadline`, no attempt starts once it has passed (`fn` should take its timeout from
-    `deadline.timeout(...)` so that a hung attempt ends with it too).
+    `deadline.timeout(...)` so that a hung attempt ends with it too). With a `limiter`, each attempt
+    waits for a call slot, and a 429's Retry-After pauses every caller sharing it (this caller's own
+    wait stays tenacity's, so the two never add up).
     """
     budget = deadline or Deadline(None)
     out_of_time = _DeadlinePassed(budget)
@@ -191,7 +199,7 @@ def call_with_retries(
     def attempt() -> T:
         nonlocal tried
         tried += 1
-        return fn()
+        return fn() if limiter is None else _limited(fn, limiter, max_wait)
 
     try:
         return retrying(attempt)
@@ -200,6 +208,17 @@ def call_with_retries(
         if is_retryable(exc) and out_of_time.stopped and budget.seconds is not None:
             suffix += f"; deadline of {budget.seconds:g}s reached"
         raise ClassifierUnavailable(f"LLM unavailable: {describe(exc)}{suffix}") from None
+
+
+def _limited(fn: Callable[[], T], limiter: LLMLimiter, max_wait: float) -> T:
+    with limiter.slot():
+        try:
+            return fn()
+        except openai.APIStatusError as exc:
+            asked = retry_after_seconds(exc) if exc.status_code == 429 else None
+            if asked is not None:
+                limiter.pause(min(asked, max_wait))
+            raise
 
 
 def chat_text(

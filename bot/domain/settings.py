@@ -16,6 +16,7 @@ DEFAULT_DATABASE_URL = "sqlite:///social_router.db"
 # Chosen by seeds cross-validation (`bot.classify.oracle.seed_sweep`): the cheapest threshold at which
 # ≥ 97% of actionable mentions reach the right channel with a perfect LLM. Confirmed on dev; see README.
 DEFAULT_LOCAL_CONFIDENT = 0.93
+MAX_LLM_BATCH = 20  # beyond this the answer risks the output-token limit and one bad answer costs more
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -39,6 +40,8 @@ class Settings:
     model_path: Path = Path(".cache/local_model.joblib")
     local_confident: float = DEFAULT_LOCAL_CONFIDENT  # the local answer skips the LLM at or above this
     classify_workers: int = 4  # parallel classifications (LLM calls are slow, the local model is not)
+    llm_concurrency: int = 16  # LLM calls in flight at once, shared by every classification thread
+    llm_batch_size: int = 8  # mentions per LLM request (1 = one request per mention)
     slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
     auto_migrate: bool = True  # apply pending schema migrations at start (else refuse to start)
     # built-in listeners (`sources:` in the rules file): Bluesky search may need a login
@@ -80,6 +83,8 @@ class Settings:
                 get("CASCADE_LOCAL_CONFIDENCE"), "CASCADE_LOCAL_CONFIDENCE", DEFAULT_LOCAL_CONFIDENT
             ),
             classify_workers=int(_positive_float(get("CLASSIFY_WORKERS"), "CLASSIFY_WORKERS", 4)),
+            llm_concurrency=max(1, int(_positive_float(get("LLM_CONCURRENCY"), "LLM_CONCURRENCY", 16))),
+            llm_batch_size=_batch_size(get("LLM_BATCH_SIZE")),
             slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
             auto_migrate=_flag(get("AUTO_MIGRATE"), "AUTO_MIGRATE", default=True),
             bluesky_handle=get("BLUESKY_HANDLE"),
@@ -134,6 +139,13 @@ def _positive_float(raw: str | None, name: str, default: float) -> float:
         raise ConfigError([f"{name}: expected a number of seconds, got {raw!r}"]) from None
     if value <= 0:
         raise ConfigError([f"{name}: must be positive, got {raw!r}"])
+    return value
+
+
+def _batch_size(raw: str | None) -> int:
+    value = int(_positive_float(raw, "LLM_BATCH_SIZE", 8))
+    if not 1 <= value <= MAX_LLM_BATCH:
+        raise ConfigError([f"LLM_BATCH_SIZE: must be between 1 and {MAX_LLM_BATCH}, got {raw!r}"])
     return value
 
 

@@ -12,6 +12,7 @@ from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
+from bot.pipeline.batching import classify_mentions
 from bot.pipeline.copies import (
     DUPLICATE_WINDOW,
     correction_result,
@@ -57,7 +58,10 @@ def process_batch(
     for mention in mentions:
         if mention.id not in results:
             firsts.setdefault(keys[_id(mention)], mention)
-    answers = dict(zip(firsts, mapper(partial(_classify_safely, services), firsts.values()), strict=True))
+    classify_one = partial(_classify_safely, services)
+    answers = dict(
+        zip(firsts, classify_mentions(services, list(firsts.values()), mapper, classify_one), strict=True)
+    )
     for mention in mentions:
         first, answer = firsts.get(keys[_id(mention)]), answers.get(keys[_id(mention)])
         if mention.id in results or first is None or not isinstance(answer, Result):

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from bot.domain.clock import utcnow
 from bot.domain.links import link_hash
 from bot.domain.mention import IncomingMention
+from bot.domain.priority import intake_priority
 from bot.domain.text import text_hash
 from bot.store.engine import insert_ignoring_duplicates, session_scope
 from bot.store.models import Mention, ProcessedEvent
@@ -73,6 +74,7 @@ def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
         "created_at": incoming.created_at,
         "received_at": now,
         "status": "pending",
+        "priority": intake_priority(incoming.text),
         "department": "",
         "state": "new",
         "handled_by": "",
@@ -80,14 +82,18 @@ def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
 
 
 def claim_pending(engine: Engine, limit: int) -> list[int]:
-    """Claim up to `limit` unclassified mentions (SKIP LOCKED on PostgreSQL, so replicas share the work)."""
+    """Claim up to `limit` unclassified mentions (SKIP LOCKED on PostgreSQL, so replicas share the work).
+
+    Highest intake priority first, oldest first within a priority: under a backlog, an outage report
+    is classified before the praise that arrived a minute earlier.
+    """
     now = utcnow()
     with session_scope(engine) as session:
         query = (
             select(Mention)
             .where(Mention.status == "pending")
             .where(or_(col(Mention.claimed_until).is_(None), col(Mention.claimed_until) < now))
-            .order_by(col(Mention.id))
+            .order_by(col(Mention.priority).desc(), col(Mention.id))  # urgent-looking first, then FIFO
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -15,6 +15,7 @@ class Mention(SQLModel, table=True):
     __table_args__ = (
         Index("ix_mention_received", "received_at"),
         Index("ix_mention_dept_received", "department", "received_at"),
+        Index("ix_mention_claim", "status", "priority", "id"),  # the backlog, most urgent first
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -35,6 +36,8 @@ class Mention(SQLModel, table=True):
     # pending → classified → routed; "failed" only when even the fallback failed
     status: str = Field(default="pending", max_length=20, index=True)
     claimed_until: NaiveDatetime | None = None  # a classification worker holds it until then
+    # backlog order: 2 urgent-looking, 1 a problem, 0 other (bot/domain/priority.py, set at intake)
+    priority: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # the newest Classification row, kept here so reports join by primary key instead of MAX(id)
     classification_id: int | None = None
     department: str = Field(default="", max_length=20)  # current owner, after corrections

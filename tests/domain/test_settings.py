@@ -139,3 +139,12 @@ def test_env_example_documents_every_variable_with_valid_examples() -> None:
     assert settings.llm_enabled is True
     assert settings.slack_bot_token is not None and settings.slack_bot_token.startswith("xoxb-")
     assert settings.database_url == "sqlite:///social_router.db"
+
+
+def test_llm_concurrency_and_batch_size() -> None:
+    assert (Settings.from_env({}).llm_concurrency, Settings.from_env({}).llm_batch_size) == (16, 8)
+    settings = Settings.from_env({"LLM_CONCURRENCY": "32", "LLM_BATCH_SIZE": "1"})
+    assert (settings.llm_concurrency, settings.llm_batch_size) == (32, 1)
+    for bad in ("0", "21", "many"):
+        with pytest.raises(ConfigError, match="LLM_BATCH_SIZE"):
+            Settings.from_env({"LLM_BATCH_SIZE": bad})

@@ -8,14 +8,17 @@ body and the server-side monotonic time it arrived, so tests can assert on what 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from tests.fakes.http import Scripted, ThreadedFake, send_reply
+
+Responder = Callable[[dict[str, Any]], dict[str, Any]]
 
 # Keyword rule of the default responder: good enough for tests that need a plausible label.
 _KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -57,7 +60,7 @@ def completion_body(
     }
 
 
-def classification_body(
+def answer(
     department: str = "support",
     *,
     confidence: float = 0.9,
@@ -67,10 +70,9 @@ def classification_body(
     summary: str = "A customer reports a problem.",
     topics: list[str] | None = None,
     reason: str = "The author needs help.",
-    **completion: Any,
 ) -> dict[str, Any]:
-    """A completion whose content is a valid structured classification."""
-    answer = {
+    """One structured classification, as the schema requires."""
+    return {
         "department": department,
         "confidence": confidence,
         "sentiment": sentiment,
@@ -80,40 +82,114 @@ def classification_body(
         "topics": ["login"] if topics is None else topics,
         "reason": reason,
     }
-    return completion_body(json.dumps(answer), **completion)
+
+
+def classification_body(department: str = "support", **kwargs: Any) -> dict[str, Any]:
+    """A completion whose content is a valid structured classification."""
+    completion = {k: kwargs.pop(k) for k in list(kwargs) if k in _COMPLETION_KEYS}
+    return completion_body(json.dumps(answer(department, **kwargs)), **completion)
+
+
+def batch_body(results: list[dict[str, Any]], **completion: Any) -> dict[str, Any]:
+    """A completion answering a batched request: `{"results": [{"id": …, …}, …]}`."""
+    return completion_body(json.dumps({"results": results}), **completion)
+
+
+_COMPLETION_KEYS = frozenset({"model", "prompt_tokens", "completion_tokens", "finish_reason", "refusal"})
+
+
+def _data(request_body: dict[str, Any]) -> dict[str, Any] | None:
+    user = next((m["content"] for m in request_body.get("messages", []) if m.get("role") == "user"), "")
+    _, _, data = str(user).partition("\n")
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
 
 
 def mention_of(request_body: dict[str, Any]) -> str:
     """The mention text a classification request carries (the JSON data block of the user message)."""
-    user = next(m["content"] for m in request_body.get("messages", []) if m.get("role") == "user")
-    _, _, data = user.partition("\n")
-    try:
-        return str(json.loads(data).get("mention", ""))
-    except (ValueError, AttributeError):
-        return user
+    data = _data(request_body)
+    return str(data.get("mention", "")) if data is not None else ""
 
 
-def keyword_responder(request_body: dict[str, Any]) -> dict[str, Any]:
-    """Default responder: label the mention with a keyword rule, like a very small model would."""
-    text = mention_of(request_body).lower()
-    department = next((dep for dep, words in _KEYWORDS if any(w in text for w in words)), "none")
-    return classification_body(
+def batch_items(request_body: dict[str, Any]) -> list[tuple[str, str]] | None:
+    """The (id, mention) pairs of a batched classification request; None for a single-mention one."""
+    data = _data(request_body)
+    if data is None or not isinstance(data.get("mentions"), list):
+        return None
+    return [(str(item["id"]), str(item["mention"])) for item in data["mentions"]]
+
+
+def texts_in(request_body: dict[str, Any]) -> list[str]:
+    """Every mention text a classification request asks about, single or batched."""
+    items = batch_items(request_body)
+    return [mention_of(request_body)] if items is None else [text for _, text in items]
+
+
+def keyword_label(text: str) -> str:
+    text = text.lower()
+    return next((dep for dep, words in _KEYWORDS if any(w in text for w in words)), "none")
+
+
+def _labelled(department: str, note: str) -> dict[str, Any]:
+    return answer(
         department,
         confidence=0.8 if department != "none" else 0.5,
         sentiment="neutral",
         summary=f"Mention about {department}.",
         topics=[department],
-        reason="keyword match",
+        reason=note,
     )
+
+
+def labelling_responder(label: Callable[[str], str], note: str) -> Responder:
+    """Answer single and batched requests alike with `label(text)`, batches by id."""
+
+    def respond(request_body: dict[str, Any]) -> dict[str, Any]:
+        items = batch_items(request_body)
+        if items is None:
+            return completion_body(json.dumps(_labelled(label(mention_of(request_body)), note)))
+        return batch_body([{"id": i, **_labelled(label(text), note)} for i, text in items])
+
+    return respond
+
+
+def keyword_responder(request_body: dict[str, Any]) -> dict[str, Any]:
+    """Default responder: label the mention(s) with a keyword rule, like a very small model would."""
+    return labelling_responder(keyword_label, "keyword match")(request_body)
+
+
+def oracle_responder(gold: Mapping[str, str]) -> Responder:
+    """An LLM that always knows the gold department of a text it was given (keywords otherwise):
+    what batching can lose against it is plumbing (ids, parsing, fallbacks), not model quality."""
+    return labelling_responder(lambda text: gold.get(text) or keyword_label(text), "oracle")
+
+
+def estimate_tokens(text: str) -> int:
+    """~4 characters a token, the usual rule of thumb for English with OpenAI's tokenizers."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+def counted(request_body: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
+    """`reply` with usage estimated from what was sent (messages + response schema) and answered."""
+    sent = "".join(str(m.get("content", "")) for m in request_body.get("messages", []))
+    sent += json.dumps(request_body.get("response_format") or {})
+    content = "".join(str(c["message"].get("content") or "") for c in reply.get("choices", []))
+    prompt, completion = estimate_tokens(sent), estimate_tokens(content)
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    return {**reply, "usage": usage}
 
 
 class FakeOpenAI(ThreadedFake):
     """Threaded HTTP server on 127.0.0.1, port 0, serving POST /v1/chat/completions."""
 
-    def __init__(self, *, delay: float = 0.0) -> None:
+    def __init__(self, *, delay: float = 0.0, count_tokens: bool = False) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.responder: Callable[[dict[str, Any]], dict[str, Any]] = keyword_responder
+        self.responder: Responder = keyword_responder
         self.delay = delay
+        self.count_tokens = count_tokens  # usage estimated from sizes instead of the fixed 120/40
         self._queue: deque[Scripted] = deque()
         self._lock = threading.Lock()
         self.base_url = ""
@@ -144,7 +220,8 @@ class FakeOpenAI(ThreadedFake):
         with self._lock:
             if self._queue:
                 return self._queue.popleft()
-        return Scripted(200, self.responder(body), {}, self.delay)
+        reply = self.responder(body)
+        return Scripted(200, counted(body, reply) if self.count_tokens else reply, {}, self.delay)
 
     def _record(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> None:
         with self._lock:
