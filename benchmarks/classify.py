@@ -6,6 +6,7 @@ Run: `.venv/bin/python benchmarks/classify.py`. Quality figures need ../shared/d
 
 from __future__ import annotations
 
+import argparse
 import os
 
 # One core, as on a small worker: must be set before numpy is imported.
@@ -42,6 +43,7 @@ def rate(label: str, count: int, seconds: float) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, no options
     started = time.perf_counter()
     model = LocalClassifier.train()
     print(

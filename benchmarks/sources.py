@@ -7,6 +7,7 @@ not the services' latency, which in production dominates and is bounded by each 
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -66,6 +67,7 @@ def idle_poll(fake: FakeSources) -> None:
 
 
 def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # --help, no options
     long_ago = {"newest": BASE_EPOCH - 100_000, "seen": {}}
     with FakeSources() as fake:
         fake.reddit = [

@@ -76,8 +76,10 @@ def upgrade(engine: Engine) -> SchemaState:
         before = MigrationContext.configure(conn).get_current_revision()
         command.upgrade(config, "head")
         after = MigrationContext.configure(conn).get_current_revision()
-    if before != after:
-        log.info("database schema upgraded: %s → %s", before or "empty", after)
+    if before is None:  # a new database: nothing an operator needs to hear about
+        log.debug("database schema created at %s", after)
+    elif before != after:
+        log.info("database schema upgraded: %s → %s", before, after)
     return SchemaState(after, head_revision())
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.classify.local import VERSION
 from tests.conftest import RULES_YAML
 from tests.harness import trained_model_path
 
@@ -197,6 +198,6 @@ def test_train_shows_a_new_version_each_time(env: dict[str, str], tmp_path: Path
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     v1 = first.stdout.split()[1]
     v2 = second.stdout.split()[1]
-    assert v1.startswith("local-1+") and v2.startswith("local-1+") and v1 != v2
+    assert v1.startswith(f"{VERSION}+") and v2.startswith(f"{VERSION}+") and v1 != v2
     assert "no earlier model was saved there" in first.stdout
     assert f"replaces {v1}" in second.stdout

@@ -14,7 +14,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 FAMILIES = "auth|apps|chat|conversations|users|usergroups|views|files|reactions|pins|team|bots|reminders|dnd"
-METHOD = re.compile(rf"""[."']((?:{FAMILIES})_[A-Za-z0-9_]+)[("']""")
+# a call `client.x_y(`, a method passed on `partial(client.x_y, …)`, or a name given to a pager as a string
+METHOD = re.compile(rf"""[."']((?:{FAMILIES})_[A-Za-z0-9_]+)[("',]""")
+# …or a method name in Slack's own spelling, as a string (the pager takes "conversations.members")
+STRING_METHOD = re.compile(rf"""["']((?:{FAMILIES})\.[A-Za-z0-9_]+)["']""")
+NOT_METHODS = {"team_id"}  # payload field names that look like methods
 # Web API method (slack_sdk spelling) → bot scopes it needs (api.slack.com/methods/<method>).
 SCOPES: dict[str, set[str]] = {
     "auth_test": set(),
@@ -30,6 +34,11 @@ SCOPES: dict[str, set[str]] = {
     "users_info": {"users:read"},
     "views_publish": set(),
     "files_upload_v2": {"files:write"},
+    "files_getUploadURLExternal": {"files:write"},
+    "files_completeUploadExternal": {"files:write"},
+    # the outbox's search for a post whose outcome was unknown: channels, private channels, and DMs
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
 }
 # Events and the slash command need scopes too, though no method is called for them.
 EVENT_SCOPES = {
@@ -46,7 +55,8 @@ def methods_called() -> dict[str, list[str]]:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.lstrip().startswith("#"):
                 continue
-            for method in METHOD.findall(line):
+            dotted = {name.replace(".", "_") for name in STRING_METHOD.findall(line)}
+            for method in (set(METHOD.findall(line)) | dotted) - NOT_METHODS:
                 found.setdefault(method, []).append(f"{path.relative_to(REPO)}:{number}")
     return found
 
