@@ -141,13 +141,14 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     runtime = Runtime()
     if role in ("all", "worker"):
         start_background(services, runtime)
+    readiness = Readiness(services.engine, runtime)
     try:
-        if role == "worker":
-            _wait_for_termination(runtime)
+        _exit_on_sigterm()
+        if role == "worker":  # no Slack events, no /ingest: probes and metrics for the orchestrator
+            log.info("worker running: outbox, classification backlog, scheduler, listeners (Ctrl-C to stop)")
+            serve_http(WebApp(services, None, readiness, health_only=True), host=host, port=port, threads=2)
         else:
-            _exit_on_sigterm()
-            web = WebApp(services, create_app(services), Readiness(services.engine, runtime))
-            serve_http(web, host=host, port=port)
+            serve_http(WebApp(services, create_app(services), readiness), host=host, port=port)
     finally:
         runtime.shutdown()
     return 0
@@ -181,13 +182,6 @@ def join_rule_channels(services: Services) -> None:
         join_channels(services.slack, services.rules)
     except Exception as exc:
         log.warning("could not check channel membership at start-up (%s); `python -m bot check` will", exc)
-
-
-def _wait_for_termination(runtime: Runtime) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: runtime.stop.set())
-    log.info("worker running: outbox, classification backlog, scheduler, listeners (Ctrl-C to stop)")
-    while not runtime.stop.wait(1.0):
-        pass
 
 
 def _exit_on_sigterm() -> None:

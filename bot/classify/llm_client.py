@@ -26,6 +26,7 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
+from bot.domain import metrics
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.settings import Settings
 
@@ -191,7 +192,7 @@ def call_with_retries(
     def attempt() -> T:
         nonlocal tried
         tried += 1
-        return fn()
+        return metrics.timed_llm_call(fn)
 
     try:
         return retrying(attempt)
