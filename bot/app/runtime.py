@@ -140,23 +140,20 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     services = build_services(settings, with_slack=True)
     join_rule_channels(services)
     runtime = Runtime()
-    server = None
-    if role != "worker":  # listen before starting workers, so a port in use stops start-up cleanly
-        app = WebApp(services, create_app(services), Readiness(services.engine, runtime))
-        server = bind(lambda: make_server(app, host=host, port=port), host, port)
+    readiness = Readiness(services.engine, runtime)
+    if role == "worker":  # no Slack events, no /ingest: probes and metrics for the orchestrator
+        app, threads = WebApp(services, None, readiness, health_only=True), 2
+    else:
+        app, threads = WebApp(services, create_app(services), readiness), 8
+    # listen before starting workers, so a port in use stops start-up cleanly
+    server = bind(lambda: make_server(app, host=host, port=port, threads=threads), host, port)
     if role in ("all", "worker"):
         start_background(services, runtime)
     try:
-        if server is None:
-            _wait_for_termination(runtime)
-        else:
-            _exit_on_sigterm()
-            log.info(
-                "listening on http://%s:%s (POST /slack/events, POST /ingest, GET /healthz, GET /readyz)",
-                host,
-                port,
-            )
-            server.run()
+        _exit_on_sigterm()
+        paths = "" if app.health_only else "/slack/events, /ingest, "
+        log.info("listening on http://%s:%s (%s/healthz, /readyz, /metrics)", host, port, paths)
+        server.run()
     finally:
         runtime.shutdown()
     return 0
@@ -192,13 +189,6 @@ def join_rule_channels(services: Services) -> None:
         join_channels(services.slack, services.rules)
     except Exception as exc:
         log.warning("could not check channel membership at start-up (%s); `python -m bot check` will", exc)
-
-
-def _wait_for_termination(runtime: Runtime) -> None:
-    signal.signal(signal.SIGTERM, lambda *_: runtime.stop.set())
-    log.info("worker running: outbox, classification backlog, scheduler, listeners (Ctrl-C to stop)")
-    while not runtime.stop.wait(1.0):
-        pass
 
 
 def _exit_on_sigterm() -> None:

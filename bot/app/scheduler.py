@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from bot.context import Services
+from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.domain.rules import Digest, RoutingRules, parse_duration
 from bot.store.engine import session_scope
@@ -195,6 +196,7 @@ class SchedulerRunner:
             messages, chart = compose_digest(self._services, digest, slot=slot, late=late)
         except Exception:  # nothing claimed: the next run (or catch-up after a restart) tries again
             log.exception("digest %s slot %s could not be composed", digest.name, slot)
+            metrics.digest_run(digest.name, "failed")
             return False
         try:
             with session_scope(self._services.engine) as session:
@@ -203,8 +205,10 @@ class SchedulerRunner:
                 enqueue_digest(session, digest, f"{slot:%Y-%m-%dT%H:%M}", messages, chart, end=slot)
         except IntegrityError:
             log.info("digest %s slot %s already claimed elsewhere; skipping", digest.name, slot)
+            metrics.digest_run(digest.name, "claimed_elsewhere")
             return False
         self._services.delivery_ready.set()
+        metrics.digest_run(digest.name, "queued")
         log.info(
             "digest %s slot %s queued for %d recipients (late=%s)", digest.name, slot, len(messages), late
         )

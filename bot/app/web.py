@@ -1,4 +1,8 @@
-"""The HTTP front: POST /slack/events (Bolt), POST /ingest and GET /healthz, served by waitress."""
+"""The HTTP front: POST /slack/events (Bolt), POST /ingest, GET /healthz, /readyz and /metrics (waitress).
+
+The worker role serves the same class with `health_only=True`: /healthz, /readyz and /metrics, nothing
+that takes input, so a container orchestrator can probe it and Prometheus can scrape it.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from collections.abc import Callable, Iterable, Sequence
 from http import HTTPStatus
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 from bot.app.health import Readiness
+from bot.app.metrics import app_registry, exposition
 from bot.context import Services
 from bot.intake.ingest import ingest_body
 from bot.slack import payload_guard
@@ -36,10 +41,20 @@ def _json(status: int, body: dict[str, Any]) -> Answer:
 class WebApp:
     """A small WSGI router. Bad input always gets a 4xx; nothing a client sends can crash the process."""
 
-    def __init__(self, services: Services, bolt_app: App | None, readiness: Readiness | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        bolt_app: App | None,
+        readiness: Readiness | None = None,
+        *,
+        metrics: CollectorRegistry | None = None,
+        health_only: bool = False,
+    ) -> None:
         self.services = services
         self.bolt_app = bolt_app
         self.readiness = readiness or Readiness(services.engine)  # without a runtime: no worker threads
+        self.metrics = metrics or app_registry(services.engine)
+        self.health_only = health_only  # the worker role: probes and metrics only, no input endpoints
         secret = services.settings.slack_signing_secret
         self.verifier = SignatureVerifier(secret) if secret else None
 
@@ -69,12 +84,15 @@ class WebApp:
 
     def route(self, environ: dict[str, Any]) -> Answer:
         method, path = environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
-        if path == "/healthz":
-            return self.healthz()
+        if path == "/healthz":  # liveness: the process answers; the database is /readyz's business
+            return _json(200, {"ok": True})
         if path == "/readyz":
             ready, report = self.readiness.check()
             return _json(200 if ready else 503, report)
-        if path not in ("/slack/events", "/ingest"):
+        if path == "/metrics":
+            headers, body = exposition(self.metrics)
+            return 200, headers, body
+        if self.health_only or path not in ("/slack/events", "/ingest"):
             return _json(404, {"error": "not found"})
         if method != "POST":
             return _json(405, {"error": "use POST"})
@@ -83,15 +101,6 @@ class WebApp:
             raise Rejected(413 if length else 400, "body must be between 1 byte and 1 MB")
         body = environ["wsgi.input"].read(length) if length else b""
         return self.slack_events(environ, body) if path == "/slack/events" else self.ingest(environ, body)
-
-    def healthz(self) -> Answer:
-        try:
-            with self.services.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            log.error("health check: database unreachable: %s", exc)
-            return _json(503, {"ok": False, "database": "unreachable"})
-        return _json(200, {"ok": True})
 
     def ingest(self, environ: dict[str, Any], body: bytes) -> Answer:
         token = self.services.settings.ingest_token

@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TypeVar
 
 import openai
@@ -27,6 +28,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from bot.classify.limiter import LLMLimiter
+from bot.domain import metrics
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.settings import Settings
 
@@ -199,7 +201,8 @@ def call_with_retries(
     def attempt() -> T:
         nonlocal tried
         tried += 1
-        return fn() if limiter is None else _limited(fn, limiter, max_wait)
+        timed = partial(metrics.timed_llm_call, fn)  # the HTTP attempt itself, not the wait for a slot
+        return timed() if limiter is None else _limited(timed, limiter, max_wait)
 
     try:
         return retrying(attempt)

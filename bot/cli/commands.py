@@ -12,7 +12,8 @@ from bot.domain.settings import Settings
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.runtime import run_http
 
-    return run_http(settings, host=args.host, port=args.port, role=args.role)
+    port = args.port if args.port is not None else (3001 if args.role == "worker" else 3000)
+    return run_http(settings, host=args.host, port=port, role=args.role)
 
 
 def socket(args: argparse.Namespace, settings: Settings) -> int:

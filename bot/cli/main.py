@@ -68,8 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="HTTP mode: /slack/events, /ingest, /healthz (+ workers)")
-    serve.add_argument("--port", type=int, default=3000)
+    serve = sub.add_parser("serve", help="HTTP mode: /slack/events, /ingest, /readyz, /metrics (+ workers)")
+    serve.add_argument("--port", type=int, help="default 3000; 3001 for --role worker (health and metrics)")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--role", choices=["all", "web", "worker"], default="all")
     serve.set_defaults(handler=commands.serve)

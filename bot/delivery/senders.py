@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from bot.delivery.slack_io import find_posted, upload_file
+from bot.domain import metrics
 from bot.domain.errors import DeliveryError
 from bot.slack.client import paginate
 
@@ -191,6 +192,7 @@ def translate_error(exc: SlackApiError) -> Exception:
         data = None
     error = data.get("error", "") if isinstance(data, dict) else ""
     if status == 429 or error == "ratelimited":
+        metrics.slack_rate_limited(getattr(response, "api_url", ""))
         return RateLimited(_retry_after(headers))
     if error.startswith("Received a response in a non-JSON format"):
         error = ""  # the SDK's stand-in for an HTML/garbage body (a proxy or maintenance page)

@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.senders import PermanentSendError, Sender, SentMessage
+from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.domain.text import escape_for_slack
 from bot.store import outbox, pacing
@@ -208,6 +209,7 @@ class DeliveryWorker:
             last_error="",
             uncertain=False,
         )
+        metrics.message_posted(job.kind, job.department)
 
     def _failed(self, job: Claimed, error: Exception, *, keep_uncertain: bool = False) -> None:
         channel = self._pace_key(job)

@@ -9,6 +9,7 @@ from functools import partial
 from sqlmodel import Session, col, select
 
 from bot.context import Services
+from bot.domain import metrics
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
 from bot.domain.rules import RoutingRules
@@ -25,6 +26,7 @@ from bot.pipeline.links import first_link_card
 from bot.slack.cards import CardView, render_card, render_duplicate_reply
 from bot.slack.people import People
 from bot.store import rollups
+from bot.store.commit_hooks import on_commit
 from bot.store.engine import session_scope
 from bot.store.models import Classification, Mention
 from bot.store.outbox import enqueue
@@ -124,6 +126,7 @@ def _record(session: Session, services: Services, mention_id: int, result: Resul
     route = decide_route(result, services.rules)
     mention.status, mention.department, mention.claimed_until = "routed", result.department, None
     mention.classification_id = row.id
+    on_commit(session, partial(metrics.mention_classified, result.department, result.classifier))
     if route.channel is not None:
         _enqueue_card(session, services, mention, result, route)
     rollups.count_classified(session, mention, row)  # after _enqueue_card: it marks copies

@@ -1,4 +1,4 @@
-"""How far behind the workers are: the age of the oldest pending mention and outbox row (for /readyz)."""
+"""How far behind the workers are: how many mentions and outbox rows are pending, and the oldest age."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ def oldest_pending_ages(conn: Connection, now: datetime) -> dict[str, float | No
 
 def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round(max((now - then).total_seconds(), 0.0), 1)
+
+
+def pending_counts(conn: Connection) -> dict[str, int]:
+    """How many mentions wait for classification and how many outbox rows wait for delivery (/metrics)."""
+    mentions = conn.execute(select(func.count()).where(col(Mention.status) == "pending")).scalar_one()
+    deliveries = conn.execute(select(func.count()).where(D.c.status == "pending")).scalar_one()
+    return {"pending_mentions": int(mentions), "pending_outbox": int(deliveries)}

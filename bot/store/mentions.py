@@ -10,6 +10,7 @@ from sqlalchemy import Table, or_
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import col, select
 
+from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.domain.links import link_hash
 from bot.domain.mention import IncomingMention
@@ -54,6 +55,7 @@ def store_mention_in(
     if new_id is None:
         existing = select(MENTIONS.c.id).where(MENTIONS.c.source_id == incoming.source_id)
         return StoreOutcome(conn.execute(existing).scalar_one_or_none(), duplicate=True)
+    metrics.mention_received(incoming.origin, incoming.source)  # counted at the one insert every intake uses
     return StoreOutcome(int(new_id), duplicate=False)
 
 

@@ -18,11 +18,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.store.engine import insert_ignoring_duplicates
-from bot.store.models import Delivery
+from bot.store.models import Delivery, Mention
 
 log = logging.getLogger(__name__)
 
 D: Table = Delivery.__table__  # type: ignore[attr-defined]
+M: Table = Mention.__table__  # type: ignore[attr-defined]
 
 
 def enqueue(
@@ -97,6 +98,7 @@ class Claimed:
     fallback_channel: str = ""
     attachment: bytes | None = None
     parent: tuple[str, str, str] | None = None  # (status, posted_channel, message_ts)
+    department: str = ""  # the mention's department, for the posted-messages metric ('' if none)
 
 
 def claim(engine: Engine, *, now: datetime, worker_id: str, batch: int, seconds: float) -> list[Claimed]:
@@ -125,16 +127,18 @@ def claim(engine: Engine, *, now: datetime, worker_id: str, batch: int, seconds:
             # SET expressions read the old row: a leftover claim means its holder died mid-flight
             uncertain=or_(D.c.uncertain, D.c.claimed_until.is_not(None)),
         )
-        .returning(*(D.c[name] for name in _CLAIMED), D.c.parent_id)
+        .returning(*(D.c[name] for name in _CLAIMED), D.c.parent_id, D.c.mention_id)
     )
     with engine.begin() as conn:
         rows = sorted(conn.execute(stmt).all(), key=lambda r: r.id)
         parents = _parents(conn, {r.parent_id for r in rows if r.parent_id is not None})
+        departments = _departments(conn, {r.mention_id for r in rows if r.mention_id is not None})
     return [
         Claimed(
             **{name: getattr(r, name) for name in _CLAIMED if name != "payload"},
             payload=json.loads(r.payload),
             parent=parents.get(r.parent_id or 0),
+            department=departments.get(r.mention_id or 0, ""),
         )
         for r in rows
     ]
@@ -149,6 +153,13 @@ def _parents(conn: Connection, ids: set[int]) -> dict[int, tuple[str, str, str]]
         return {}
     query = select(D.c.id, D.c.status, D.c.posted_channel, D.c.message_ts).where(D.c.id.in_(ids))
     return {r.id: (r.status, r.posted_channel, r.message_ts) for r in conn.execute(query)}
+
+
+def _departments(conn: Connection, mention_ids: set[int]) -> dict[int, str]:
+    if not mention_ids:
+        return {}
+    query = select(M.c.id, M.c.department).where(M.c.id.in_(mention_ids))
+    return {r.id: r.department for r in conn.execute(query)}
 
 
 def finish(engine: Engine, delivery_id: int, **values: Any) -> None:

@@ -1,4 +1,4 @@
-"""GET /readyz over real HTTP: database, schema, worker threads and backlog; /healthz stays liveness."""
+"""GET /readyz over real HTTP: database, schema, worker threads and backlog; /healthz is liveness only."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -34,7 +35,8 @@ FAST = RestartPolicy(max_restarts=2, backoff=0.0)
 @contextmanager
 def served(p: Pipeline, readiness: Readiness) -> Iterator[str]:
     """The app's WebApp with `readiness`, on its own port (the harness serves one without a runtime)."""
-    server = make_server(WebApp(p.services, None, readiness), host="127.0.0.1", port=0)
+    services = replace(p.services, engine=readiness.engine)  # the front and its probes see one database
+    server = make_server(WebApp(services, None, readiness), host="127.0.0.1", port=0)
 
     def run() -> None:
         with contextlib.suppress(OSError):  # close() from this thread can land mid-select(): EBADF there
@@ -132,7 +134,9 @@ def test_not_ready_when_the_database_is_unreachable(sqlite_engine: Engine, rules
     gone = make_engine(f"postgresql://nobody@127.0.0.1:{port}/social")
     with pipeline(sqlite_engine, rules) as p, served(p, Readiness(gone)) as root:
         status, body = get(root, "/readyz")
+        live = get(root, "/healthz")
     assert status == 503 and body["failing"] == ["database", "schema", "backlog"]
+    assert live == (200, {"ok": True})  # liveness: a restart would not bring the database back
     assert body["checks"]["database"]["error"].startswith("unreachable: OperationalError")
 
 

@@ -23,6 +23,7 @@ from bot.domain.routing import decide_route
 from tests.conftest import RULES_YAML
 from tests.fakes.slack_server import FakeSlack
 from tests.harness import test_settings
+from tests.processes import free_port
 
 NEW_RULES = RULES_YAML.replace("channel: C0PRODUCT", "channel: '#team-triage-product'").replace(
     "keywords: [glassdoor, kununu]", "keywords: [glassdoor, kununu, banana]"
@@ -102,10 +103,12 @@ def test_sighup_reloads_a_running_process(tmp_path: Path, rules_file: Path, fake
     log = tmp_path / "worker.log"
     with log.open("w") as stderr:
         worker = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--role", "worker"], env=env, stderr=stderr
+            [sys.executable, "-m", "bot", "serve", "--role", "worker", "--port", str(free_port())],
+            env=env,
+            stderr=stderr,
         )
     try:
-        assert _wait_for_line(worker, log, "worker running"), log.read_text()
+        assert _wait_for_line(worker, log, "listening on"), log.read_text()
         rules_file.write_text(NEW_RULES, encoding="utf-8")
         worker.send_signal(signal.SIGHUP)
         assert _wait_for_line(worker, log, "is now in effect"), log.read_text()

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from bot.app.scheduler import SchedulerRunner, claim_slot, latest_slot, missed_slots
 from bot.context import Services
+from bot.domain import metrics
 from bot.domain.rules import Alerts, Digest, RoutingRules
 from bot.domain.settings import Settings
 from bot.store.engine import init_db, make_engine
@@ -87,8 +88,16 @@ def test_each_slot_is_sent_once(tmp_path: Path, rules: RoutingRules, fake: FakeS
     clock = Clock(SAT_SLOT + timedelta(seconds=2))
     runner = _runner(tmp_path / "t.db", rules, fake, clock)
     seed(runner._services.engine, [Row("support", SAT_SLOT - timedelta(hours=2), "Order arrived broken")])
+    metrics.clear()
     assert runner.run_digest("daily") is True
     assert runner.run_digest("daily") is False  # the job fired twice for one slot
+    runs = {
+        o: metrics.REGISTRY.get_sample_value(
+            "social_router_digest_runs_total", {"digest": "daily", "outcome": o}
+        )
+        for o in ("queued", "claimed_elsewhere")
+    }
+    assert runs == {"queued": 1, "claimed_elsewhere": 1}
     clock.now = MON_SLOT + timedelta(seconds=1)
     assert runner.run_digest("daily") is True
     assert _runs(runner._services.engine) == [(SAT_SLOT, False), (MON_SLOT, False)]

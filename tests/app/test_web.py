@@ -65,7 +65,7 @@ def test_malformed_and_oversized_bodies_get_4xx(sqlite_engine: Engine, rules: Ro
         _still_serving(p)
 
 
-def test_healthz_reports_the_database(sqlite_engine: Engine, rules: RoutingRules) -> None:
+def test_healthz_is_liveness(sqlite_engine: Engine, rules: RoutingRules) -> None:
     with pipeline(sqlite_engine, rules) as p:
         status, body = p.request("/healthz", method="GET")
         assert (status, json.loads(body)) == (200, {"ok": True})

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.domain.sources import SourceConfig
 from bot.intake.sources import SourceHttp
@@ -57,7 +58,12 @@ def test_a_restarted_poller_asks_only_for_what_is_new(
     ]
     first = poller(engine, [hn], clock)
     pollers.append(first)
+    metrics.clear()
     assert [(o.name, o.new) for o in first.run_once()] == [("hn", 2)]
+    polls = metrics.REGISTRY.get_sample_value(
+        "social_router_source_polls_total", {"source": "hn", "outcome": "ok"}
+    )
+    assert polls == 1
     first.close()  # "restart": a new process knows only the database
     fake.hn.append(hn_hit(3, title="lumo three", at=30))
     clock[0] += timedelta(minutes=6)

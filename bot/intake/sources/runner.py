@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from bot.domain import metrics
 from bot.domain.clock import to_naive_utc, utcnow
 from bot.domain.mention import IncomingMention
 from bot.domain.sources import SourceConfig
@@ -112,6 +113,7 @@ class SourcePoller:
             return []
         claims = claim_due(self.engine, list(configs), self.owner, hold=CLAIM_HOLD, now=self.clock())
         outcomes = list(self._pool.map(lambda c: self._poll(configs[c.name], c), claims))
+        metrics.sources_polled((outcome.name, outcome.ok) for outcome in outcomes)
         if any(outcome.new for outcome in outcomes):
             self.wake()
         return outcomes
