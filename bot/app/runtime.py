@@ -19,6 +19,8 @@ from bot.app.supervise import (
     hard_exit,
 )
 from bot.app.web import WebApp, serve_http
+from bot.classify.local import ReloadingLocalClassifier
+from bot.classify.retrain import Retrainer
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
@@ -113,14 +115,36 @@ def start_source_poller(services: Services, runtime: Runtime, *, tick: float = 5
     return poller
 
 
+def start_retrainer(services: Services, runtime: Runtime, *, train: bool = True) -> Retrainer | None:
+    """The thread that installs retrained local models, and (`train`: the worker role) retrains.
+
+    Its first check runs here, before the model is first used: a replica that starts next to a
+    database holding a retrained model installs it instead of training one from the seeds.
+    """
+    local = services.cascade.local  # shared by every Config a reload builds
+    if not isinstance(local, ReloadingLocalClassifier):
+        return None
+    retrainer = Retrainer(services.engine, local, after=services.settings.retrain_after_corrections)
+    try:
+        retrainer.sync()
+    except Exception:  # an unreadable stored model must not stop start-up: the seeds model serves
+        log.exception("could not install the stored local model")
+    name = "retrain" if train else "model-sync"
+    runtime.spawn(name, lambda stop: retrainer.run_forever(stop, train=train))
+    return retrainer
+
+
 def start_background(services: Services, runtime: Runtime) -> None:
-    """The worker role: classification backlog, outbox, scheduler and listeners; SIGHUP reloads rules."""
+    """The worker role: classification backlog, outbox, scheduler, listeners and retraining; SIGHUP
+    reloads rules."""
     assert services.slack is not None
+    retrainer = start_retrainer(services, runtime)
     services.cascade.warm_up()
     start_pipeline_workers(services, SlackSender(services.slack), runtime)
     from bot.app.scheduler import SchedulerRunner
 
-    scheduler = SchedulerRunner(services)
+    nightly = retrainer.request_nightly if retrainer is not None else None
+    scheduler = SchedulerRunner(services, nightly_retrain=nightly)
     scheduler.start()
     runtime.watch("scheduler", lambda: bool(scheduler.scheduler.running))
     runtime.on_stop(scheduler.shutdown)
@@ -141,6 +165,8 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     runtime = Runtime()
     if role in ("all", "worker"):
         start_background(services, runtime)
+    else:  # the web role classifies only for `/insights route`, but with the model the workers trained
+        start_retrainer(services, runtime, train=False)
     try:
         if role == "worker":
             _wait_for_termination(runtime)
