@@ -20,7 +20,7 @@ from bot.app.supervise import (
 )
 from bot.app.web import WebApp, serve_http
 from bot.classify.local import ReloadingLocalClassifier
-from bot.classify.retrain import Retrainer
+from bot.classify.retrain import TICK, Retrainer
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
@@ -115,7 +115,9 @@ def start_source_poller(services: Services, runtime: Runtime, *, tick: float = 5
     return poller
 
 
-def start_retrainer(services: Services, runtime: Runtime, *, train: bool = True) -> Retrainer | None:
+def start_retrainer(
+    services: Services, runtime: Runtime, *, train: bool = True, tick: float = TICK
+) -> Retrainer | None:
     """The thread that installs retrained local models, and (`train`: the worker role) retrains.
 
     Its first check runs here, before the model is first used: a replica that starts next to a
@@ -130,7 +132,7 @@ def start_retrainer(services: Services, runtime: Runtime, *, train: bool = True)
     except Exception:  # an unreadable stored model must not stop start-up: the seeds model serves
         log.exception("could not install the stored local model")
     name = "retrain" if train else "model-sync"
-    runtime.spawn(name, lambda stop: retrainer.run_forever(stop, train=train))
+    runtime.spawn(name, lambda stop: retrainer.run_forever(stop, tick, train=train))
     return retrainer
 
 
