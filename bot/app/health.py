@@ -5,7 +5,8 @@
   database costs the caller `timeout`, and at most one probe waits on it at a time);
 - schema: the database is at the revision this code needs (`bot.store.migrate.schema_state`);
 - workers: every background thread of this process is running (or being restarted) — `--role web`
-  runs none, so there readiness is about the database and schema only;
+  runs only `model-sync` (it installs retrained local models), so there readiness is about the
+  database and schema;
 - backlog: the age of the oldest pending mention and outbox row. Reported, not judged: a long Slack
   outage legitimately keeps rows pending, and taking the web front out of rotation would not help.
 """

@@ -20,6 +20,8 @@ from bot.app.supervise import (
     hard_exit,
 )
 from bot.app.web import WebApp, make_server
+from bot.classify.local import ReloadingLocalClassifier
+from bot.classify.retrain import TICK, Retrainer
 from bot.context import Services
 from bot.delivery.senders import Sender, SlackSender
 from bot.delivery.worker import DeliveryWorker
@@ -114,14 +116,38 @@ def start_source_poller(services: Services, runtime: Runtime, *, tick: float = 5
     return poller
 
 
+def start_retrainer(
+    services: Services, runtime: Runtime, *, train: bool = True, tick: float = TICK
+) -> Retrainer | None:
+    """The thread that installs retrained local models, and (`train`: the worker role) retrains.
+
+    Its first check runs here, before the model is first used: a replica that starts next to a
+    database holding a retrained model installs it instead of training one from the seeds.
+    """
+    local = services.cascade.local  # shared by every Config a reload builds
+    if not isinstance(local, ReloadingLocalClassifier):
+        return None
+    retrainer = Retrainer(services.engine, local, after=services.settings.retrain_after_corrections)
+    try:
+        retrainer.sync()
+    except Exception:  # an unreadable stored model must not stop start-up: the seeds model serves
+        log.exception("could not install the stored local model")
+    name = "retrain" if train else "model-sync"
+    runtime.spawn(name, lambda stop: retrainer.run_forever(stop, tick, train=train))
+    return retrainer
+
+
 def start_background(services: Services, runtime: Runtime) -> None:
-    """The worker role: classification backlog, outbox, scheduler and listeners; SIGHUP reloads rules."""
+    """The worker role: classification backlog, outbox, scheduler, listeners and retraining; SIGHUP
+    reloads rules."""
     assert services.slack is not None
+    retrainer = start_retrainer(services, runtime)
     services.cascade.warm_up()
     start_pipeline_workers(services, SlackSender(services.slack), runtime)
     from bot.app.scheduler import SchedulerRunner
 
-    scheduler = SchedulerRunner(services)
+    nightly = retrainer.request_nightly if retrainer is not None else None
+    scheduler = SchedulerRunner(services, nightly_retrain=nightly)
     scheduler.start()
     runtime.watch("scheduler", lambda: bool(scheduler.scheduler.running))
     runtime.on_stop(scheduler.shutdown)
@@ -149,6 +175,8 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     server = bind(lambda: make_server(app, host=host, port=port, threads=threads), host, port)
     if role in ("all", "worker"):
         start_background(services, runtime)
+    else:  # the web role classifies only for `/insights route`, but with the model the workers trained
+        start_retrainer(services, runtime, train=False)
     try:
         _exit_on_sigterm()
         paths = "" if app.health_only else "/slack/events, /ingest, "

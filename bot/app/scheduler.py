@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(minutes=15)  # a slot sent later than this says so in the message
 ALERT_JOB = "alerts:spike"
 CATCH_UP_JOB = "digest-catch-up"
+RETRAIN_JOB = "retrain:nightly"
 _LOOKBACKS = (
     timedelta(hours=1),
     timedelta(days=1),
@@ -101,9 +102,16 @@ def floor_time(moment: datetime, step: timedelta) -> datetime:
 class SchedulerRunner:
     """Owns the BackgroundScheduler; job functions are public so tests can run them with a frozen clock."""
 
-    def __init__(self, services: Services, *, clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        nightly_retrain: Callable[[], None] | None = None,
+    ) -> None:
         self._services = services
         self._clock = clock
+        self._nightly_retrain = nightly_retrain  # asks the retrainer thread; training never runs here
         self._lock = threading.Lock()
         self._scheduler = BackgroundScheduler(timezone=UTC)
 
@@ -156,6 +164,18 @@ class SchedulerRunner:
                     IntervalTrigger(seconds=int(every.total_seconds())),
                     id=ALERT_JOB,
                     name=ALERT_JOB,
+                    replace_existing=True,
+                    coalesce=True,
+                    max_instances=1,
+                )
+            hour = self._services.settings.retrain_hour
+            if self._nightly_retrain is not None and hour is not None:
+                wanted.add(RETRAIN_JOB)
+                self._scheduler.add_job(
+                    self._nightly_retrain,
+                    CronTrigger(hour=hour, minute=0, timezone=UTC),
+                    id=RETRAIN_JOB,
+                    name=RETRAIN_JOB,
                     replace_existing=True,
                     coalesce=True,
                     max_instances=1,

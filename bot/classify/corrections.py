@@ -70,6 +70,19 @@ def correction_examples(engine: Engine, limit: int | None = None) -> list[tuple[
     return [(str(row.body), str(row.label)) for row in rows if row.label in LABELS]
 
 
+def corrections_after(engine: Engine, after_id: int) -> tuple[int, int]:
+    """(how many corrections have an id above `after_id`, the highest correction id overall)."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            sql(
+                "SELECT (SELECT COUNT(*) FROM correction WHERE id > :after) AS new, "
+                "(SELECT COALESCE(MAX(id), 0) FROM correction) AS top"
+            ),
+            {"after": after_id},
+        ).one()
+    return int(row.new), int(row.top)
+
+
 def few_shots_for(engine: Engine, text: str, *, limit: int = 6, max_chars: int = 300) -> tuple[Few, ...]:
     """The corrections most relevant to `text` (shared words, then recency), at most `limit` of them.
 

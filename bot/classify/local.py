@@ -8,6 +8,7 @@ urgency and topics come from the deterministic lexicon in `bot.classify.lexicon`
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -128,18 +129,14 @@ class LocalClassifier:
         self._sentiment = sentiment
         self._language = language
         self.meta = meta
+        # a model retrained on corrections names itself after them, so answers say which model gave them
+        self.version = str(meta.get("model_version") or VERSION)
         self._scorer = LinearScorer(vectorizer, (department, sentiment, language))
         n_dept, n_sent = len(department.classes_), len(sentiment.classes_)
         self._slices = (slice(0, n_dept), slice(n_dept, n_dept + n_sent), slice(n_dept + n_sent, None))
         self._temperature = float(meta.get("temperature", 1.0))
         self._sentiment_temperature = float(meta.get("sentiment_temperature", 1.0))
         self._negative_floor = float(meta.get("negative_floor", 0.0))
-
-    @property
-    def version(self) -> str:
-        """This training's version, e.g. "local-1+20250601T101500-3fa2": each `train` makes a new one,
-        so classifications (Classification.model) say which training decided them."""
-        return str(self.meta.get("version") or VERSION)
 
     @classmethod
     def train(cls, extra: Iterable[tuple[str, str]] = ()) -> LocalClassifier:
@@ -160,31 +157,30 @@ class LocalClassifier:
         # corrections carry no sentiment label, and are few: both temperatures come from the seeds
         temperatures = _temperatures(texts[: len(seeds)], departments[: len(seeds)], sentiments)
         language = _logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
-        meta = {
+        meta: dict[str, Any] = {
             "seed_hash": seed_hash(),
-            "version": _training_version(),
+            "version": VERSION,
             "seeds": len(seeds),
             "extra": len(corrections),
             **temperatures,
         }
+        if corrections:
+            meta["model_version"] = trained_version(meta["seed_hash"], corrections)
         return cls(vectorizer, department, sentiment, language, meta)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a reader never sees half a file, and two writers never interleave."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def to_bytes(self) -> bytes:
+        """The saved file's content (what `save` writes and the database shares between replicas)."""
         state = {
             "format": FORMAT,
             "meta": self.meta,
             "models": (self._vectorizer, self._department, self._sentiment, self._language),
         }
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                joblib.dump(state, handle)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        joblib.dump(state, buffer)
+        return buffer.getvalue()
+
+    def save(self, path: Path) -> None:
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: Path) -> LocalClassifier:
@@ -252,9 +248,26 @@ def _sentiment_label_of(classes: Any, probs: np.ndarray, floor: float) -> tuple[
     return str(classes[best]), float(probs[best])
 
 
-def _training_version() -> str:
-    # The time says when; the random tail keeps two trainings within one second apart.
-    return f"{VERSION}+{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{os.urandom(2).hex()}"
+def trained_version(hash_of_seeds: str, corrections: Sequence[tuple[str, str]]) -> str:
+    """e.g. "local-2+37c.1a2b3c4d": the same seeds and corrections always give the same name."""
+    digest = hashlib.sha256(hash_of_seeds.encode())
+    for text, department in corrections:
+        digest.update(json.dumps([text, department], ensure_ascii=False).encode())
+    return f"{VERSION}+{len(corrections)}c.{digest.hexdigest()[:8]}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, then rename: a reader never sees half a file, and two
+    writers never interleave (the reloader below relies on this)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def load_or_train(path: Path) -> LocalClassifier:
@@ -280,19 +293,30 @@ def load_or_train(path: Path) -> LocalClassifier:
 
 
 class ReloadingLocalClassifier:
-    """The running app's local classifier: picks up a model re-saved by `python -m bot train`."""
+    """The running app's local classifier: picks up a model re-saved by `python -m bot train` or by
+    automatic retraining (bot.classify.retrain), checking the file at most every `check_every` s."""
 
     def __init__(self, path: Path, check_every: float = 5.0) -> None:
         self._path = path
         self._check_every = check_every
         self._lock = threading.Lock()
         self._model: LocalClassifier | None = None  # loaded (or trained) on first use
-        self._mtime: int | None = None
+        self._mtime: tuple[int, int] | None = None
         self._checked = time.monotonic()
+
+    @property
+    def path(self) -> Path:
+        return self._path
 
     @property
     def version(self) -> str:
         return self.model.version
+
+    @property
+    def loaded_version(self) -> str | None:
+        """The version in memory, without loading (or training) one: None before the first use."""
+        model = self._model
+        return model.version if model is not None else None
 
     @property
     def model(self) -> LocalClassifier:
@@ -311,25 +335,40 @@ class ReloadingLocalClassifier:
     def classify_many(self, texts: Sequence[str]) -> list[Result]:
         return self.model.classify_many(texts)
 
+    def refresh(self) -> None:
+        """Check the file now (the retrainer calls this after replacing it, from its own thread)."""
+        with self._lock:
+            self._reload_if_changed(time.monotonic())
+
     def _maybe_reload(self) -> None:
         now = time.monotonic()
         if now - self._checked < self._check_every:
             return
-        with self._lock:
-            self._checked = now
-            mtime = _mtime(self._path)
-            if mtime is None or mtime == self._mtime:
-                return
-            try:
-                self._model = LocalClassifier.load(self._path)
-                self._mtime = mtime
-                log.info("reloaded local model from %s", self._path)
-            except Exception as exc:  # keep serving the old model rather than failing mentions
-                log.warning("cannot reload local model from %s: %s", self._path, exc)
+        # another thread is loading: classify with the current model rather than wait for it
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._reload_if_changed(now)
+        finally:
+            self._lock.release()
+
+    def _reload_if_changed(self, now: float) -> None:
+        self._checked = now
+        mtime = _mtime(self._path)
+        if mtime is None or mtime == self._mtime:
+            return
+        try:
+            self._model = LocalClassifier.load(self._path)
+            self._mtime = mtime
+            log.info("reloaded local model %s from %s", self._model.version, self._path)
+        except Exception as exc:  # keep serving the old model rather than failing mentions
+            log.warning("cannot reload local model from %s: %s", self._path, exc)
 
 
-def _mtime(path: Path) -> int | None:
+def _mtime(path: Path) -> tuple[int, int] | None:
+    """When and which file: a rename installs a new inode even within the clock's granularity."""
     try:
-        return path.stat().st_mtime_ns
+        stat = path.stat()
     except OSError:
         return None
+    return stat.st_mtime_ns, stat.st_ino

@@ -126,19 +126,25 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def train(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.classify.corrections import correction_examples
-    from bot.classify.local import LocalClassifier
+    from bot.classify.retrain import LEASE, LEASE_TTL, lease_holder, train_and_publish
+    from bot.domain.clock import utcnow
     from bot.store.engine import init_db, make_engine
+    from bot.store.leases import claim_lease, release_lease
 
     engine = make_engine(settings.database_url)
     init_db(engine)
-    corrections = correction_examples(engine)
     previous = _saved_version(settings.model_path)
-    model = LocalClassifier.train(extra=corrections)
-    model.save(settings.model_path)
-    print(f"trained {model.version} on the seeds plus {len(corrections)} corrections → {settings.model_path}")
+    holder = lease_holder()  # the same lease as the workers' automatic retraining: one at a time
+    if not claim_lease(engine, LEASE, holder, now=utcnow(), ttl=LEASE_TTL):
+        print("a worker is retraining the local model right now; try again in a minute", file=sys.stderr)
+        return 1
+    try:
+        done = train_and_publish(engine, settings.model_path, trigger="command")
+    finally:
+        release_lease(engine, LEASE, holder)
+    print(f"trained {done.version} on the seeds plus {done.corrections} corrections → {settings.model_path}")
     print(f"replaces {previous}" if previous else "no earlier model was saved there")
-    print("a running app picks the new model up within seconds, without a restart")
+    print("running processes pick the new model up within seconds (other machines: from the database)")
     return 0
 
 

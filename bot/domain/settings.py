@@ -17,6 +17,8 @@ DEFAULT_DATABASE_URL = "sqlite:///social_router.db"
 # ≥ 97% of actionable mentions reach the right channel with a perfect LLM. Confirmed on dev; see README.
 DEFAULT_LOCAL_CONFIDENT = 0.93
 MAX_LLM_BATCH = 20  # beyond this the answer risks the output-token limit and one bad answer costs more
+DEFAULT_RETRAIN_AFTER = 20  # new corrections that make the worker retrain the local model (0: never)
+DEFAULT_RETRAIN_HOUR = 3  # UTC hour of the nightly retraining, when there were new corrections
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -44,6 +46,8 @@ class Settings:
     llm_batch_size: int = 8  # mentions per LLM request (1 = one request per mention)
     slack_min_interval: float = 1.0  # seconds between two messages to one channel (Slack's ~1 msg/s)
     auto_migrate: bool = True  # apply pending schema migrations at start (else refuse to start)
+    retrain_after_corrections: int = DEFAULT_RETRAIN_AFTER  # 0 disables the count trigger
+    retrain_hour: int | None = DEFAULT_RETRAIN_HOUR  # None ("off") disables the nightly retraining
     # built-in listeners (`sources:` in the rules file): Bluesky search may need a login
     bluesky_handle: str | None = None
     bluesky_app_password: str | None = field(default=None, repr=False)
@@ -87,6 +91,10 @@ class Settings:
             llm_batch_size=_batch_size(get("LLM_BATCH_SIZE")),
             slack_min_interval=_positive_float(get("SLACK_MIN_INTERVAL"), "SLACK_MIN_INTERVAL", 1.0),
             auto_migrate=_flag(get("AUTO_MIGRATE"), "AUTO_MIGRATE", default=True),
+            retrain_after_corrections=_count(
+                get("RETRAIN_AFTER_CORRECTIONS"), "RETRAIN_AFTER_CORRECTIONS", DEFAULT_RETRAIN_AFTER
+            ),
+            retrain_hour=_hour(get("RETRAIN_HOUR"), "RETRAIN_HOUR", DEFAULT_RETRAIN_HOUR),
             bluesky_handle=get("BLUESKY_HANDLE"),
             bluesky_app_password=get("BLUESKY_APP_PASSWORD"),
         )
@@ -147,6 +155,24 @@ def _batch_size(raw: str | None) -> int:
     if not 1 <= value <= MAX_LLM_BATCH:
         raise ConfigError([f"LLM_BATCH_SIZE: must be between 1 and {MAX_LLM_BATCH}, got {raw!r}"])
     return value
+
+
+def _count(raw: str | None, name: str, default: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise ConfigError([f"{name}: expected a whole number ≥ 0 (0 turns it off), got {raw!r}"])
+    return int(raw)
+
+
+def _hour(raw: str | None, name: str, default: int) -> int | None:
+    if raw is None:
+        return default
+    if raw.lower() == "off":
+        return None
+    if not raw.isdigit() or int(raw) > 23:
+        raise ConfigError([f"{name}: expected an hour 0-23 (UTC) or off, got {raw!r}"])
+    return int(raw)
 
 
 def _fraction(raw: str | None, name: str, default: float) -> float:

@@ -209,3 +209,31 @@ class TopicRollup(SQLModel, table=True):
     department: str = Field(primary_key=True, max_length=20)
     topic: str = Field(primary_key=True, max_length=100)
     n: int = 0
+
+
+class LocalModel(SQLModel, table=True):
+    """A local model retrained on seeds + corrections, kept here so every replica runs the same one.
+
+    `payload` is the saved model file (zlib-compressed); older rows keep their history but drop it.
+    """
+
+    __tablename__ = "local_model"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version: str = Field(max_length=100)  # what Classification.model records for its answers
+    seed_hash: str = Field(max_length=16, index=True)  # the seeds + code it was trained with
+    max_correction_id: int = 0  # the newest correction it learned from: later ones are "new"
+    corrections: int = 0  # corrected mentions it learned from (the latest correction of each)
+    trigger: str = Field(max_length=20)  # count | nightly | seeds | command
+    seconds: float = 0.0  # training time
+    sha256: str = Field(max_length=64)  # of the uncompressed file, checked before it is installed
+    payload: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    created_at: NaiveDatetime = Field(default_factory=utcnow)
+
+
+class Lease(SQLModel, table=True):
+    """A named job only one process may run at a time (e.g. retraining); it lapses if its holder dies."""
+
+    name: str = Field(primary_key=True, max_length=100)
+    holder: str = Field(max_length=100)
+    until: NaiveDatetime

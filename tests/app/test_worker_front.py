@@ -68,7 +68,7 @@ def test_the_worker_role_serves_probes_and_metrics_only(tmp_path: Path, rules_fi
         report = json.loads(body)
         assert status == 200 and report["ready"] is True
         threads = report["checks"]["workers"]["threads"]
-        assert set(threads) == {"classify", "deliver", "scheduler", "sources"}
+        assert set(threads) == {"classify", "deliver", "scheduler", "sources", "retrain"}
         assert all(t["state"] == "running" for t in threads.values())
         assert _get(root + "/healthz") == (200, b'{"ok": true}')
         for path in ("/slack/events", "/ingest"):  # the web role's job, not this process's

@@ -191,13 +191,20 @@ def test_replay_of_good_lines_only_exits_zero(env: dict[str, str], tmp_path: Pat
     assert "invalid" not in done.stdout + done.stderr
 
 
-def test_train_shows_a_new_version_each_time(env: dict[str, str], tmp_path: Path) -> None:
+def test_train_shows_a_new_version_when_it_learned_something_new(env: dict[str, str], tmp_path: Path) -> None:
     env = {**env, "LOCAL_MODEL_PATH": str(tmp_path / "model.joblib")}
     first = run(env, "train", cwd=tmp_path)
-    second = run(env, "train", cwd=tmp_path)
-    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    v1 = first.stdout.split()[1]
-    v2 = second.stdout.split()[1]
-    assert v1.startswith(f"{VERSION}+") and v2.startswith(f"{VERSION}+") and v1 != v2
+    assert first.returncode == 0, first.stderr
     assert "no earlier model was saved there" in first.stdout
+    (tmp_path / "one.jsonl").write_text('{"id": "1", "text": "do you ship to Norway?"}\n', encoding="utf-8")
+    assert run(env, "replay", str(tmp_path / "one.jsonl"), cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.db") as db:  # a person moved it to sales
+        db.execute(
+            "INSERT INTO correction (mention_id, from_department, to_department, user_id, created_at) "
+            "VALUES (1, 'support', 'sales', 'U1', '2026-11-29 10:00:00')"
+        )
+    second = run(env, "train", cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    v1, v2 = first.stdout.split()[1], second.stdout.split()[1]
+    assert v1 == VERSION and v2.startswith(f"{VERSION}+1c.")  # named after what it learned
     assert f"replaces {v1}" in second.stdout
