@@ -32,15 +32,17 @@ from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
-from benchmarks.llm_scenarios import run_llm, run_oracle  # noqa: E402
-from bot.delivery.senders import SlackSender  # noqa: E402
-from bot.delivery.worker import DeliveryWorker  # noqa: E402
-from bot.domain.rules import RoutingRules, load_rules  # noqa: E402
-from bot.store.engine import init_db, make_engine, session_scope  # noqa: E402
-from bot.store.outbox import enqueue, pending_count  # noqa: E402
-from tests.conftest import RULES_YAML  # noqa: E402
-from tests.fakes.slack_server import FakeSlack  # noqa: E402
-from tests.harness import (  # noqa: E402
+import itertools
+
+from benchmarks.llm_scenarios import run_llm, run_oracle
+from bot.delivery.senders import SlackSender
+from bot.delivery.worker import DeliveryWorker
+from bot.domain.rules import RoutingRules, load_rules
+from bot.store.engine import init_db, make_engine, session_scope
+from bot.store.outbox import enqueue, pending_count
+from tests.conftest import RULES_YAML
+from tests.fakes.slack_server import FakeSlack
+from tests.harness import (
     Pipeline,
     event_body,
     message,
@@ -101,7 +103,7 @@ def settle(p: Pipeline, timeout: float) -> float:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_flow(
@@ -178,7 +180,7 @@ def run_pacing(folder: Path, cards: int, channels: int, min_interval: float) -> 
             for c in names
         }
     engine.dispose()
-    gaps = [b - a for stamps in per_channel.values() for a, b in zip(stamps, stamps[1:], strict=False)]
+    gaps = [b - a for stamps in per_channel.values() for a, b in itertools.pairwise(stamps)]
     return {
         "scenario": f"outbox pacing ({channels} channels, min_interval {min_interval:g}s)",
         "cards": cards,

@@ -28,17 +28,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `tests` (the fakes) is not installed
 
-import psycopg  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
 
-from benchmarks.pipeline import _load, percentile, synthetic_texts  # noqa: E402
-from bot.store.engine import make_engine  # noqa: E402
-from tests.conftest import RULES_YAML  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
-from tests.fakes.slack_server import FakeSlack  # noqa: E402
-from tests.handlers import SECRET  # noqa: E402
-from tests.harness import trained_model_path  # noqa: E402
+from benchmarks.pipeline import _load, percentile, synthetic_texts
+from bot.store.engine import make_engine
+from tests.conftest import RULES_YAML
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_server import FakeSlack
+from tests.handlers import SECRET
+from tests.harness import trained_model_path
 
 ROOT = Path(__file__).resolve().parents[1]
 MENTION_ID = re.compile(r"Mention #(\d+) ·")

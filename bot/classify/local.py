@@ -191,7 +191,7 @@ class LocalClassifier:
         vectorizer, department, sentiment, language = state["models"]
         return cls(vectorizer, department, sentiment, language, dict(state["meta"]))
 
-    def classify(self, text: str, *, few_shots: tuple[Few, ...] = ()) -> Result:
+    def classify(self, text: str, *, few_shots: tuple[Few, ...] = ()) -> Result:  # noqa: ARG002 (protocol)
         """Classify one mention. `few_shots` are for the LLM; this model learns them via `train`."""
         return self.classify_many([text])[0]
 

@@ -16,13 +16,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     return run_http(settings, host=args.host, port=port, role=args.role)
 
 
-def socket(args: argparse.Namespace, settings: Settings) -> int:
+def socket(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.runtime import run_socket
 
     return run_socket(settings)
 
 
-def demo(args: argparse.Namespace, settings: Settings) -> int:
+def demo(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.demo import run_demo
 
     return run_demo(settings, sys.stdout)
@@ -94,7 +94,7 @@ def migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def check(args: argparse.Namespace, settings: Settings) -> int:
+def check(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.app.bootstrap import make_slack_client
     from bot.app.preflight import slack_identity
     from bot.domain.rules import load_rules
@@ -125,7 +125,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if problems or failed_sources else 0
 
 
-def train(args: argparse.Namespace, settings: Settings) -> int:
+def train(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.classify.retrain import LEASE, LEASE_TTL, lease_holder, train_and_publish
     from bot.domain.clock import utcnow
     from bot.store.engine import init_db, make_engine

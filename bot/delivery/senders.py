@@ -237,7 +237,7 @@ class TerminalSender:
         payload: dict[str, Any],
         *,
         thread_ts: str | None = None,
-        metadata: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,  # noqa: ARG002 (the Sender protocol; nothing to tag here)
     ) -> SentMessage:
         with self._lock:
             ts = f"1700000000.{next(self._ts):06d}"
@@ -257,7 +257,12 @@ class TerminalSender:
         return SentMessage(channel=channel, ts="")
 
     def find_posted(
-        self, channel: str, *, oldest: float, thread_ts: str | None, event_type: str
+        self,
+        channel: str,  # noqa: ARG002 (the Sender protocol)
+        *,
+        oldest: float,  # noqa: ARG002
+        thread_ts: str | None,  # noqa: ARG002
+        event_type: str,  # noqa: ARG002
     ) -> dict[int, str]:
         return {}  # a terminal write cannot time out half-way: nothing is ever uncertain
 

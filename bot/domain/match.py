@@ -163,9 +163,9 @@ def _term(token: _Token) -> Predicate:
             raise MatchSyntaxError(
                 f"lang: needs a 2- or 3-letter language code like lang:en (position {token.position})"
             )
-        return lambda text, lang: lang == code
+        return lambda _text, lang: lang == code
     pattern = _term_pattern(token.text.casefold())
-    return lambda text, lang: pattern.search(text) is not None
+    return lambda text, _lang: pattern.search(text) is not None
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:

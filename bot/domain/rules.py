@@ -72,7 +72,7 @@ class DepartmentConfig(_Strict):
     restricted: bool | None = None
     escalate: Escalation | None = None
 
-    _channel = field_validator("channel")(classmethod(lambda cls, v: _check_channel(v)))
+    _channel = field_validator("channel")(classmethod(lambda _cls, v: _check_channel(v)))
 
 
 class Watch(_Strict):
@@ -158,7 +158,7 @@ class Alerts(_Strict):
     channel: str | None = None
 
     _durations = field_validator("window", "cooldown", "check_every")(
-        classmethod(lambda cls, v: (parse_duration(v), v)[1])
+        classmethod(lambda _cls, v: (parse_duration(v), v)[1])
     )
 
 
@@ -172,7 +172,7 @@ class RoutingRules(_Strict):
     alerts: Alerts | None = None
     sources: SourceList = Field(default_factory=list)  # built-in listeners (bot.intake.sources)
 
-    _triage = field_validator("triage_channel")(classmethod(lambda cls, v: _check_channel(v)))
+    _triage = field_validator("triage_channel")(classmethod(lambda _cls, v: _check_channel(v)))
 
     @field_validator("digests")
     @classmethod

@@ -91,7 +91,7 @@ class SourceConfig(BaseModel):
     match: str | None = None
     max_pages: int = Field(default=5, ge=1, le=50)
 
-    _queries = field_validator("query", "match")(classmethod(lambda cls, v: _check_query(v)))
+    _queries = field_validator("query", "match")(classmethod(lambda _cls, v: _check_query(v)))
 
     @field_validator("every")
     @classmethod

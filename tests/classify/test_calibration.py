@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from bot.classify.noise import noisy_copies
 class RecordingVectorizer:
     """A real vectorizer that remembers which texts each fold fitted on and scored."""
 
-    log: list[tuple[set[str], list[str]]] = []
+    log: ClassVar[list[tuple[set[str], list[str]]]] = []
 
     def __init__(self) -> None:
         self._inner = build_vectorizer()

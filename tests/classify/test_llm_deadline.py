@@ -36,7 +36,7 @@ def llm(fake: FakeOpenAI, *, deadline: float | None, timeout: float = 5.0) -> LL
 def test_a_hung_llm_is_abandoned_at_the_deadline_not_after_every_attempt(fake: FakeOpenAI) -> None:
     for _ in range(3):
         fake.queue(**HUNG)
-    with pytest.raises(ClassifierUnavailable, match="deadline of 0.8s reached"):
+    with pytest.raises(ClassifierUnavailable, match=r"deadline of 0\.8s reached"):
         # The per-attempt timeout (5 s) would allow each of three attempts to hang; the deadline cuts
         # the first attempt's timeout to 0.8 s and leaves no time for a second one.
         llm(fake, deadline=0.8).classify("The app crashes on start")
@@ -54,7 +54,7 @@ def test_without_a_deadline_every_attempt_is_made(fake: FakeOpenAI) -> None:
 def test_a_long_retry_after_is_not_waited_past_the_deadline(fake: FakeOpenAI) -> None:
     for _ in range(3):
         fake.queue(status=429, body={"error": {"message": "slow down"}}, headers={"Retry-After": "15"})
-    with pytest.raises(ClassifierUnavailable, match="deadline of 0.5s reached"):
+    with pytest.raises(ClassifierUnavailable, match=r"deadline of 0\.5s reached"):
         llm(fake, deadline=0.5).classify("The app crashes on start")
     assert len(fake.requests) == 1  # the wait was cut to the deadline, and then no time was left
 

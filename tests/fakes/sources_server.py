@@ -301,10 +301,10 @@ def _handler_for(fake: FakeSources) -> type[BaseHTTPRequestHandler]:
         # Headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms a reply.
         disable_nagle_algorithm = True
 
-        def do_GET(self) -> None:  # noqa: N802  (http.server naming)
+        def do_GET(self) -> None:
             self._serve("GET")
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             self._serve("POST")
 
         def _serve(self, method: str) -> None:

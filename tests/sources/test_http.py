@@ -62,7 +62,7 @@ class _Stalling(BaseHTTPRequestHandler):
 
     release = threading.Event()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/big":
             self.send_response(200)
             self.end_headers()

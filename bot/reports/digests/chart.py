@@ -14,12 +14,12 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display on servers; must be chosen before pyplot is imported
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from bot.reports.digests.changes import department_name  # noqa: E402
-from bot.reports.digests.model import DigestData  # noqa: E402
+from bot.reports.digests.changes import department_name
+from bot.reports.digests.model import DigestData
 
 CHART_WIDTH_PX = 1200
 CHART_HEIGHT_PX = 600

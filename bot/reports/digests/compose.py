@@ -42,7 +42,7 @@ def build_digest(
     departments: Sequence[str],
     period: timedelta,
     now: datetime,
-    show_texts_for: Callable[[str], bool] = lambda dept: True,
+    show_texts_for: Callable[[str], bool] = lambda _dept: True,
     title: str = "",
     timezone: str = "UTC",
 ) -> DigestData:

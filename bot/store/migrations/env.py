@@ -12,7 +12,7 @@ from sqlmodel.sql.sqltypes import AutoString
 import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
+def render_item(type_: str, obj: Any, _context: AutogenContext) -> str | Literal[False]:
     """Write SQLModel's AutoString as plain sa.String, so revisions need only SQLAlchemy."""
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
