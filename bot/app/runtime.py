@@ -199,7 +199,7 @@ def run_socket(settings: Settings) -> int:
     start_background(services, runtime)
     _exit_on_sigterm()
     try:
-        SocketModeHandler(create_app(services), settings.slack_app_token).start()
+        SocketModeHandler(create_app(services), settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     finally:
         runtime.shutdown()
     return 0

@@ -59,7 +59,8 @@ def latest_slot(digest: Digest, now: datetime) -> datetime | None:
         while True:
             following = trigger.get_next_fire_time(fire, fire + timedelta(microseconds=1))
             if following is None or following > aware_now:
-                return fire.astimezone(UTC).replace(tzinfo=None)
+                due: datetime = fire.astimezone(UTC).replace(tzinfo=None)
+                return due
             fire = following
     return None
 

@@ -114,7 +114,8 @@ class LinearScorer:
         if not indices:
             return self.bias.copy()
         idx = np.concatenate(indices)
-        return self.weights[:, idx] @ np.concatenate(values) + self.bias
+        scores: np.ndarray = self.weights[:, idx] @ np.concatenate(values) + self.bias
+        return scores
 
     def logits_many(self, texts: Sequence[str]) -> np.ndarray:
         """Raw scores for a batch: one sparse transform, one matrix product."""

@@ -41,7 +41,7 @@ class RetryPolicy:
     def backoff(self, attempts: int) -> float:
         """Full-jitter exponential backoff after `attempts` failed tries (≥ 1), never above the cap."""
         exponent = min(max(attempts - 1, 0), 30)  # 2**30 × base is far past any cap
-        return min(self.backoff_cap, self.backoff_base * 2**exponent) * self.jitter()
+        return float(min(self.backoff_cap, self.backoff_base * 2**exponent) * self.jitter())
 
     def decide(self, error: Exception, attempts: int) -> Decision:
         """`attempts` counts this failed try too."""

@@ -34,7 +34,7 @@ def reserve(engine: Engine, channel: str, *, now: datetime, interval: float) -> 
         if taken:
             return 0.0
         next_at = conn.execute(select(P.c.next_at).where(P.c.channel == channel)).scalar_one()
-    return max((next_at - now).total_seconds(), 0.001)
+    return float(max((next_at - now).total_seconds(), 0.001))
 
 
 def pause(engine: Engine, channel: str, until: datetime) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,10 @@ def _model_file(tmp_path: Path, name: str) -> Path:
     return path
 
 
+def _corrections_are(engine: Engine, n: int) -> bool:
+    return _corrections(engine) == n
+
+
 def _corrections(engine: Engine) -> int:
     with engine.connect() as conn:
         return len(conn.execute(select(Correction.id)).all())  # type: ignore[call-overload]
@@ -81,7 +86,7 @@ def _cached_model(version: str) -> LocalClassifier:
 def _click_three_corrections(services: Services, rules: RoutingRules) -> None:
     """People correct three cards through the real buttons; the trigger fires at the third."""
     probe = Retrainer(services.engine, _local(services), after=N)
-    cards = [
+    cards: list[tuple[str, str, str, Callable[[int], dict[str, Any]]]] = [
         (TAUGHT, "support", "C0SUPPORT", lambda _id: select_to("sales")),
         (
             "My Glimmerpad will not pair with the Zentrox hub",
@@ -101,7 +106,7 @@ def _click_three_corrections(services: Services, rules: RoutingRules) -> None:
             assert probe.due() is None
             mention_id, ts = post_card(h, services.engine, text, department, channel)
             click(h, action(mention_id), mention_id, channel, ts)
-            wait_for(lambda n=done + 1: _corrections(services.engine) == n)
+            wait_for(partial(_corrections_are, services.engine, done + 1))
     assert probe.due() == "count"
 
 

@@ -10,7 +10,7 @@ from bot.domain.result import Few
 from tests.fakes.openai_server import answer
 
 
-def _content(*items: dict[str, object]) -> str:
+def _content(*items: object) -> str:
     return json.dumps({"results": list(items)})
 
 

@@ -6,6 +6,7 @@ The assertions count the requests FakeOpenAI received and check the answer; none
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from openai import OpenAI
@@ -19,7 +20,7 @@ from tests.fakes.openai_server import FakeOpenAI, completion_body
 from tests.handlers import KeywordClassifier
 from tests.harness import message, pipeline
 
-HUNG = {"delay": 3.0, "body": completion_body("{}")}  # answers long after every timeout below
+HUNG: dict[str, Any] = {"delay": 3.0, "body": completion_body("{}")}  # answers long after every timeout below
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ class FakeSources(ThreadedFake):
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
-        self._hooks: list[tuple[str, int, Callable[[], None]]] = []
+        self._hooks: list[tuple[str, int, Callable[[], object]]] = []
         self._tokens: set[str] = set()
         self._feed_versions = 0
 
@@ -77,7 +77,7 @@ class FakeSources(ThreadedFake):
         with self._lock:
             self._scripts[route].append(Scripted(status, body, dict(headers or {})))
 
-    def after(self, route: str, n: int, action: Callable[[], None]) -> None:
+    def after(self, route: str, n: int, action: Callable[[], object]) -> None:
         """Run `action` right after the n-th request to `route` has been answered."""
         self._hooks.append((route, n, action))
 

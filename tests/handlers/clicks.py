@@ -88,4 +88,9 @@ def deliver(h: Harness) -> None:
 
 def delivered(h: Harness, condition: Callable[[], bool]) -> None:
     """Deliver what the (lazy) listener queued until `condition` holds."""
-    wait_for(lambda: (deliver(h), condition())[1])
+
+    def deliver_then_check() -> bool:
+        deliver(h)
+        return condition()
+
+    wait_for(deliver_then_check)

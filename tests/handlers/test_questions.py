@@ -52,8 +52,9 @@ def test_a_free_question_goes_to_ask_with_the_llm(engine: Engine, rules: Routing
     seed(engine, "Refunds take weeks", "support", now=utcnow())
     with FakeOpenAI() as llm:
         llm.queue(body=completion_body("People say refunds are slow [1]."))
-        settings = {"openai_api_key": "sk-test", "openai_base_url": llm.base_url, "openai_model": "m"}
-        with pipeline(engine, rules, **settings) as p:
+        with pipeline(
+            engine, rules, openai_api_key="sk-test", openai_base_url=llm.base_url, openai_model="m"
+        ) as p:
             reply = ask(p, "<@UBOT> how many refunds this week?")
         assert "People say refunds are slow [1]." in json.dumps(reply, ensure_ascii=False)
         assert "how many refunds this week?" in llm.bodies()[0]["messages"][1]["content"]

@@ -47,8 +47,13 @@ def _click_reassign(p: Pipeline, mention_id: int, to: str, *, version: int = 0, 
     body = urlencode({"payload": json.dumps(payload)}).encode()
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     assert p.request("/slack/events", body, headers)[0] == 200
+
     # the card's new look goes through the outbox: deliver until Slack has it
-    wait_for(lambda: (p.drain(), p.slack.calls("chat.update"))[1])
+    def delivered() -> bool:
+        p.drain()
+        return bool(p.slack.calls("chat.update"))
+
+    wait_for(delivered)
 
 
 def _ingest(p: Pipeline, *records: dict[str, str]) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.intake.sources import SourceList, validate_sources
 
-GOOD = [
+GOOD: list[dict[str, Any]] = [
     {"name": "reddit-brand", "type": "reddit", "query": 'lumo OR "lumo app" -job', "subreddits": ["apps"]},
     {"name": "hn", "type": "hackernews", "query": "lumo", "every": "10m"},
     {"name": "bsky", "type": "bluesky", "query": "lumo", "every": "5m", "match": "lumo lang:en"},

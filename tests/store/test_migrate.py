@@ -24,7 +24,12 @@ from tests.harness import message, pipeline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Objects the revisions create with raw DDL (search, covering indexes) that the models do not declare.
-RAW_DDL = ("fts", "ix_classification_latest", "ix_mention_received_dept", "ix_delivery_channel_kind")
+RAW_DDL: tuple[str, ...] = (
+    "fts",
+    "ix_classification_latest",
+    "ix_mention_received_dept",
+    "ix_delivery_channel_kind",
+)
 RAW_DDL += ("ix_correction_mention", "ix_mention_text_fts", "ix_mention_text_search", "search_config")
 
 

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -39,7 +40,7 @@ def _worker(engine: Engine, fake: FakeSlack, **kwargs: float) -> DeliveryWorker:
     return DeliveryWorker(engine, sender, **options)  # type: ignore[arg-type]
 
 
-def _add(engine: Engine, key: str, channel: str, text: str, **kwargs: int | None) -> int:
+def _add(engine: Engine, key: str, channel: str, text: str, **kwargs: Any) -> int:
     with session_scope(engine) as session:
         row = enqueue(session, dedupe_key=key, kind="card", channel=channel, payload={"text": text}, **kwargs)
         assert row is not None and row.id is not None

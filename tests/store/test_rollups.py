@@ -129,7 +129,7 @@ def test_classifications_corrections_and_reassigns_keep_rollups_equal_to_a_direc
     acknowledge(services, _click(engine, ids[2], "U3"))  # no department change: no rollup change
     assert rollup_counts(engine) == direct_counts(engine)
     with engine.connect() as conn:
-        departments = dict(conn.execute(text("SELECT id, department FROM mention")).all())
+        departments: dict[int, str] = dict(conn.execute(text("SELECT id, department FROM mention")).all())
     assert departments[ids[0]] == "sales" and departments[ids[1]] == "none"
 
 

@@ -53,7 +53,7 @@ def chart_series(d: DigestData) -> dict[str, dict[str, list[int]]]:
 def y_limit(series: dict[str, dict[str, list[int]]]) -> int:
     """The one y-scale top: the tallest stacked bar of any department (at least 1)."""
     tallest = [sum(day) for bars in series.values() for day in zip(*bars.values(), strict=True)]
-    return max([1, *tallest])
+    return int(max([1, *tallest]))
 
 
 def render_chart(d: DigestData) -> bytes:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -58,7 +59,7 @@ def stored(sqlite_engine: Engine) -> Engine:
     return sqlite_engine
 
 
-def _text_of(bodies: list[dict]) -> str:
+def _text_of(bodies: list[dict[str, Any]]) -> str:
     return " ".join(str(b.get("text", "")) + str(b.get("blocks", "")) for b in bodies)
 
 

@@ -38,10 +38,11 @@ def test_top_orders_by_urgency_then_negativity_and_skips_not_relevant(engine: En
     seed(engine, "ignored", "none", urgency="high", state="not_relevant")
     rows, total = top_mentions(engine, "support", window=timedelta(days=1), now=NOW)
     assert [r.text for r in rows] == ["urgent", "angry", "calm"] and total == 3
-    day = {"since": NOW - timedelta(days=1), "until": NOW}
-    assert [r.text for r in recent_urgent(engine, {"support", "none"}, **day)] == ["ignored", "urgent"]
-    assert [r.text for r in recent_urgent(engine, {"support"}, **day)] == ["urgent"]
-    assert recent_urgent(engine, set(), **day) == []
+    since = NOW - timedelta(days=1)
+    found = recent_urgent(engine, {"support", "none"}, since=since, until=NOW)
+    assert [r.text for r in found] == ["ignored", "urgent"]
+    assert [r.text for r in recent_urgent(engine, {"support"}, since=since, until=NOW)] == ["urgent"]
+    assert recent_urgent(engine, set(), since=since, until=NOW) == []
 
 
 def test_search_matches_words_in_the_index_and_counts_hidden_departments(engine: Engine) -> None:

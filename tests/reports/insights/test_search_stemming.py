@@ -71,7 +71,9 @@ def test_postgres_stems_each_mention_in_its_own_language(engine: Engine) -> None
     set_language(engine, german, "de")
     set_language(engine, other, "pl")
     with engine.connect() as conn:
-        configs = dict(conn.execute(text("SELECT id, search_config::text FROM mention")).all())
+        configs: dict[int, str] = dict(
+            conn.execute(text("SELECT id, search_config::text FROM mention")).all()
+        )
     assert (configs[french], configs[german], configs[other]) == ("french", "german", "simple")
     assert [r.id for r in search_mentions(engine, "livraison", visible={"support"}).rows] == [french]
     assert [r.id for r in search_mentions(engine, "Rechnung", visible={"support"}).rows] == [german]
