@@ -14,7 +14,6 @@ import hmac
 import json
 import re
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -45,6 +44,7 @@ from bot.pipeline.worker import ClassificationWorker
 from bot.store.models import Classification, Delivery, Mention
 from bot.store.outbox import pending_count
 from handlers import create_app
+from tests.fakes.http import serving
 from tests.fakes.slack_server import FakeSlack
 from tests.handlers import SECRET, wait_for
 
@@ -277,13 +277,12 @@ def pipeline(
             WebClient(token="xoxb-test", base_url=fake.base_url),
         )
         server = make_server(WebApp(services, create_app(services)), host="127.0.0.1", port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        running = Pipeline(services, fake, f"http://127.0.0.1:{server.effective_port}")
-        try:
-            yield running
-        finally:
-            running.close()
-            server.close()
+        with serving(server) as root:
+            running = Pipeline(services, fake, root)
+            try:
+                yield running
+            finally:
+                running.close()
     finally:
         if own:
             fake.stop()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import socket
 import threading
@@ -27,6 +26,7 @@ from bot.domain.clock import utcnow
 from bot.domain.rules import RoutingRules
 from bot.store.engine import make_engine
 from bot.store.migrate import head_revision
+from tests.fakes.http import serving
 from tests.harness import Pipeline, message, pipeline, wait_for
 
 FAST = RestartPolicy(max_restarts=2, backoff=0.0)
@@ -38,15 +38,8 @@ def served(p: Pipeline, readiness: Readiness) -> Iterator[str]:
     services = replace(p.services, engine=readiness.engine)  # the front and its probes see one database
     server = make_server(WebApp(services, None, readiness), host="127.0.0.1", port=0)
 
-    def run() -> None:
-        with contextlib.suppress(OSError):  # close() from this thread can land mid-select(): EBADF there
-            server.run()
-
-    threading.Thread(target=run, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
+    with serving(server) as root:
+        yield root
 
 
 def get(root: str, path: str) -> tuple[int, dict[str, Any]]:

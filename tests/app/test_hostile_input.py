@@ -11,7 +11,6 @@ import hmac
 import http.client
 import json
 import logging
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from bot.domain.settings import Settings
 from bot.store.engine import init_db, make_engine
 from handlers import create_app
 from tests.conftest import RULES_YAML
+from tests.fakes.http import serving
 from tests.fakes.slack_server import FakeSlack
 from tests.handlers import KeywordClassifier
 from tests.harness import INGEST_TOKEN, SECRET, Pipeline, event_body, message, pipeline, sign, wait_for
@@ -302,9 +302,8 @@ def test_a_listener_tripping_over_a_payload_answers_400_and_the_app_stays_up(
             raise ConnectionError("database went away")
 
         server = make_server(WebApp(services, bolt), host="127.0.0.1", port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        root = f"http://127.0.0.1:{server.effective_port}/slack/events"
-        try:
+        with serving(server) as base:
+            root = f"{base}/slack/events"
             caplog.clear()
             with caplog.at_level(logging.INFO):
                 status, text = _post(root, event_body({"type": "reaction_added", "item": {}}))
@@ -314,8 +313,6 @@ def test_a_listener_tripping_over_a_payload_answers_400_and_the_app_stays_up(
             assert "test_hostile_input.py" in record.getMessage()  # where, for the developer
             assert _post(root, event_body({"type": "reaction_removed", "item": {}}))[0] == 500
             assert _post(root, event_body(message("still up", "1700000000.000500")))[0] == 200
-        finally:
-            server.close()
 
 
 def _post(url: str, body: bytes) -> tuple[int, str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +20,7 @@ from bot.domain import metrics
 from bot.domain.rules import RoutingRules
 from bot.domain.settings import Settings
 from bot.store.engine import make_engine
+from tests.fakes.http import serving
 from tests.fakes.openai_server import FakeOpenAI
 from tests.harness import Pipeline, message, pipeline, trained_model_path
 from tests.processes import free_port
@@ -147,15 +146,8 @@ def served(p: Pipeline, engine: Engine) -> Iterator[str]:
         WebApp(p.services, None, metrics=app_registry(engine, timeout=1.0)), host="127.0.0.1", port=0
     )
 
-    def run() -> None:
-        with contextlib.suppress(OSError):
-            server.run()
-
-    threading.Thread(target=run, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
+    with serving(server) as root:
+        yield root
 
 
 def test_an_unreachable_database_still_answers_with_backlog_up_zero(

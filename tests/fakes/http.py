@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -82,3 +85,25 @@ class ThreadedFake:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+@contextmanager
+def serving(server: Any) -> Iterator[str]:
+    """Run a waitress server (the app's own front) on a thread; yield its root URL; stop it cleanly.
+
+    Stopping finishes the requests in flight before the sockets close: closing first made a task
+    thread write to a closed trigger (EBADF), an unhandled thread exception once warnings are errors.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(OSError):  # close() from this thread can land mid-select(): EBADF there
+            server.run()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.task_dispatcher.shutdown(timeout=5)
+        server.close()
+        thread.join(5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -26,6 +25,7 @@ from bot.domain.result import Few, Result
 from bot.domain.rules import RoutingRules
 from bot.domain.settings import Settings
 from handlers import create_app
+from tests.fakes.http import serving
 from tests.fakes.slack_server import FakeSlack
 
 SECRET = "test-signing-secret"
@@ -129,9 +129,5 @@ def running_app(
         )
         wsgi = WebApp(services, create_app(services))
         server = waitress.create_server(wsgi, host="127.0.0.1", port=0)  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        try:
-            yield Harness(services, slack, f"http://127.0.0.1:{server.effective_port}/slack/events")
-        finally:
-            server.close()
+        with serving(server) as root:
+            yield Harness(services, slack, f"{root}/slack/events")
