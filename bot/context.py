@@ -94,13 +94,14 @@ class Services:
         bot_user_id: str = "",
         bot_id: str = "",
         channels: Mapping[str, str] | None = None,
+        workspace_url: str = "",
     ) -> Services:
         config = Config(rules, cascade, MappingProxyType(dict(channels or {})))
         people = None
         if slack is not None:
             from bot.slack.people import People
 
-            people = People(slack)
+            people = People(slack, workspace_url)
         return cls(settings, ConfigHolder(config), engine, slack, bot_user_id, bot_id, people=people)
 
     @property

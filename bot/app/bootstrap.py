@@ -103,6 +103,7 @@ def connect_slack(
         slack=client,
         bot_user_id=str(identity.get("user_id") or ""),
         bot_id=str(identity.get("bot_id") or ""),
+        workspace_url=str(identity.get("url") or ""),
         channels=resolve_rule_channels(client, rules),
     )
 

@@ -81,14 +81,13 @@ def process_batch(
 
 
 def _learn_slack_authors(services: Services, mentions: Sequence[Mention]) -> None:
-    """Look up Slack authors' names and message links before the write transaction (network calls
-    inside it would hold the database); the cards then read them from the cache."""
+    """Look up Slack authors' display names before the write transaction (a network call inside it
+    would hold the database); the cards then read them from the cache. Links are built, not fetched."""
     if services.people is None:
         return
     for mention in mentions:
-        if mention.slack_channel and mention.slack_ts and not mention.url:
+        if mention.slack_channel and mention.slack_ts:
             services.people.display_name(mention.author)
-            services.people.permalink(mention.slack_channel, mention.slack_ts)
 
 
 def _load_pending(services: Services, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
@@ -196,7 +195,7 @@ def card_view(mention: Mention, result: Result, route: Route, *, people: People 
     author, url = mention.author, mention.url
     if people is not None and mention.slack_channel and mention.slack_ts and not url:
         author = people.display_name(author, fetch=False)
-        url = people.permalink(mention.slack_channel, mention.slack_ts, fetch=False)
+        url = people.permalink(mention.slack_channel, mention.slack_ts)
     return CardView(
         mention_id=mention.id,
         text=mention.text,

@@ -12,7 +12,6 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from slack_sdk import WebClient
@@ -20,26 +19,30 @@ from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-MAX_LINKS = 10_000  # permalinks kept for re-rendering recent cards after a click
 
 
-def archive_url(channel: str, ts: str) -> str:
-    """Slack's documented message URL pattern; slack.com forwards it to the workspace."""
-    return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
+def archive_url(channel: str, ts: str, workspace_url: str = "") -> str:
+    """Slack's documented message URL pattern; without the workspace URL, slack.com forwards it."""
+    root = workspace_url if workspace_url.startswith("https://") else "https://slack.com/"
+    return f"{root.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
 
 
 class People:
     """Display names and permalinks (thread-safe, TTL cache for names, bounded cache for links)."""
 
     def __init__(
-        self, client: WebClient, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic
+        self,
+        client: WebClient,
+        workspace_url: str = "",
+        ttl: float = 3600.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = client
+        self._workspace_url = workspace_url
         self._ttl = ttl
         self._clock = clock
         self._lock = threading.Lock()
         self._names: dict[str, tuple[float, str]] = {}  # user id → (expires, display name)
-        self._links: OrderedDict[tuple[str, str], str] = OrderedDict()
 
     def display_name(self, user_id: str, *, fetch: bool = True) -> str:
         """The user's display name (else real name, else handle); the ID itself when unknown."""
@@ -59,25 +62,11 @@ class People:
             self._names[user_id] = (now + self._ttl, name)
         return name
 
-    def permalink(self, channel: str, ts: str, *, fetch: bool = True) -> str:
-        """The message's permalink (chat.getPermalink), else the archive URL pattern."""
-        key = (channel, ts)
-        with self._lock:
-            known = self._links.get(key)
-        if known or not fetch:
-            return known or archive_url(channel, ts)
-        try:
-            link = str(self._client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink") or "")
-        except (SlackApiError, OSError) as exc:
-            log.info("chat.getPermalink for %s failed (%s); using the archive URL", channel, _why(exc))
-            link = ""
-        if not link:
-            return archive_url(channel, ts)
-        with self._lock:
-            self._links[key] = link
-            while len(self._links) > MAX_LINKS:
-                self._links.popitem(last=False)
-        return link
+    def permalink(self, channel: str, ts: str) -> str:
+        """The message's link, built the way chat.getPermalink builds it for a top-level message:
+        the workspace URL (from auth.test at start-up) + archives/<channel>/p<ts without the dot>.
+        Built, not fetched: one Web API call per mention would cost more than the whole card."""
+        return archive_url(channel, ts, self._workspace_url)
 
     def _fetch_name(self, user_id: str) -> str | None:
         try:

@@ -44,13 +44,12 @@ def test_when_slack_cannot_say_the_card_shows_the_id_and_the_archive_link(
             headers={"Retry-After": "30"},
             body={"ok": False, "error": "ratelimited"},
         )
-        slack.queue("chat.getPermalink", body={"ok": False, "error": "channel_not_found"})
         with pipeline(sqlite_engine, rules, slack=slack) as p:
             p.event(message(CAREERS, "1700000001.000100"))
             p.drain()
             [card] = p.cards()
             assert card.blocks[2]["fields"][0]["text"] == "*Author*\nU0ALICE"
-            assert "https://slack.com/archives/C0SOCIAL/p1700000001000100" in card.raw
+            assert "https://fake.slack.com/archives/C0SOCIAL/p1700000001000100" in card.raw  # built
             assert "<@U0ALICE>" not in card.raw  # never a ping
 
 

@@ -25,7 +25,6 @@ SCOPES: dict[str, set[str]] = {
     "apps_connections_open": set(),  # app-level token (connections:write), not a bot scope
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
-    "chat_getPermalink": set(),
     "conversations_list": {"channels:read", "groups:read"},  # public and private channels
     "conversations_info": {"channels:read", "groups:read"},
     "conversations_members": {"channels:read", "groups:read"},
