@@ -7,6 +7,7 @@ the clock are injectable: tests record the waits instead of sleeping them.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -58,18 +59,22 @@ class SourceHttp:
     state: dict[str, Any] = field(default_factory=dict)  # per-process auth sessions (never persisted)
     _last: dict[str, float] = field(default_factory=dict)
     _client: httpx.Client | None = None
+    # the poller's threads share one client: two creating it at once would leak the loser's sockets
+    _client_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _http(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                timeout=self.timeout, headers={"User-Agent": self.user_agent}, follow_redirects=True
-            )
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = httpx.Client(
+                    timeout=self.timeout, headers={"User-Agent": self.user_agent}, follow_redirects=True
+                )
+            return self._client
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._client_lock:
+            if self._client is not None:
+                self._client.close()
+                self._client = None
 
     def get_json(self, url: str, *, method: str = "GET", **kwargs: Any) -> Any:
         """Send (GET unless told) and decode the JSON body; SourceError when it is not JSON."""
