@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.reports.digests.model import NotableMention
+from bot.slack.people import archive_url
 from bot.store import rollups
 from bot.store.rollups import C, M, moment
 
@@ -28,9 +29,7 @@ def mention_link(url: str, channel: str, ts: str) -> str:
     """The mention's own URL, else a Slack archive link to the message it came from."""
     if url:
         return url
-    if channel and ts:
-        return f"https://slack.com/archives/{channel}/p{ts.replace('.', '')}"
-    return ""
+    return archive_url(channel, ts) if channel and ts else ""
 
 
 def _columns() -> list[Any]:

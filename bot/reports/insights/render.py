@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.reports.digests import notable
 from bot.reports.insights.ask import Answer
 from bot.reports.insights.common import MentionRow
 from bot.reports.insights.route import DryRun
@@ -79,11 +80,7 @@ def _change(current: int, previous: int) -> str:
 
 def mention_link(row: MentionRow) -> str:
     """The original post, else the Slack message it came from; '' when there is neither."""
-    if row.url:
-        return row.url
-    if row.slack_channel and row.slack_ts:
-        return f"https://slack.com/archives/{row.slack_channel}/p{row.slack_ts.replace('.', '')}"
-    return ""
+    return notable.mention_link(row.url, row.slack_channel, row.slack_ts)
 
 
 def mention_line(row: MentionRow, number: int | None = None) -> str:
