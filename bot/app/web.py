@@ -14,7 +14,8 @@ from http import HTTPStatus
 from typing import Any
 
 from prometheus_client import CollectorRegistry
-from slack_bolt import App, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt.request.internals import build_context
 from slack_sdk.signature import SignatureVerifier
 
 from bot.app.health import Readiness
@@ -118,17 +119,44 @@ class WebApp:
         headers = _headers(environ)
         if self.bolt_app is None:
             return _json(404, {"error": "Slack is not configured"})
-        body_text, headers["content-type"] = payload_guard.admit(body, headers, self.verifier)
+        body_text, payload, headers["content-type"] = payload_guard.admit(body, headers, self.verifier)
         bolt_headers: dict[str, str | Sequence[str]] = dict(headers)
         try:
-            request = BoltRequest(body=body_text, headers=bolt_headers)
+            request = GuardedRequest(body=body_text, payload=payload, headers=bolt_headers)
         except payload_guard.INPUT_ERRORS as exc:  # a shape the guard missed: still the client's
             detail = payload_guard.describe(exc)
             raise Rejected(400, "malformed body: unexpected payload shape", detail) from None
         response = self.bolt_app.dispatch(request)
         out = {k: v[0] for k, v in response.headers.items() if v}
-        payload = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
-        return response.status, out, payload
+        answer = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+        return response.status, out, answer
+
+
+class GuardedRequest(BoltRequest):
+    """A Bolt request whose body is the guard's parse of the raw text, in every copy of it.
+
+    Bolt reads any form body that merely contains the word "payload" (`/insights search payload`)
+    as an interaction and finds nothing in it; its lazy listeners re-parse a copy the same way.
+    """
+
+    def __init__(
+        self,
+        *,
+        body: str,
+        payload: dict[str, Any],
+        headers: dict[str, str | Sequence[str]],
+        context: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(body=body, headers=headers, context=context)
+        if self.body != payload:
+            self.body = payload
+            self.context = build_context(BoltContext(context or {}), payload)
+
+    def to_copyable(self) -> BoltRequest:
+        headers: dict[str, str | Sequence[str]] = dict(self.headers)
+        return GuardedRequest(
+            body=self.raw_body, payload=self.body, headers=headers, context=self.context.to_copyable()
+        )
 
 
 def _content_length(environ: dict[str, Any]) -> int | None:

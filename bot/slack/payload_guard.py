@@ -64,8 +64,10 @@ class Rejected(Exception):
         super().__init__(self.reason)
 
 
-def admit(body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier | None) -> tuple[str, str]:
-    """Signature, then parsing, then shape: the body text and content type Bolt may be given."""
+def admit(
+    body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier | None
+) -> tuple[str, dict[str, Any], str]:
+    """Signature, then parsing, then shape: the body text, its parsed payload and the content type."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -74,8 +76,8 @@ def admit(body: bytes, headers: Mapping[str, str], verifier: SignatureVerifier |
         check_timestamp(headers, time.time())
         if not verifier.is_valid_request(text, headers):
             raise Rejected(401, "invalid or stale signature")
-    _, content_type = parse_slack_body(text, headers.get("content-type", ""))
-    return text, content_type
+    payload, content_type = parse_slack_body(text, headers.get("content-type", ""))
+    return text, payload, content_type
 
 
 def check_timestamp(headers: Mapping[str, str], now: float, max_age: int = 300) -> None:

@@ -107,6 +107,17 @@ def test_search_uses_the_index_and_respects_restrictions(sqlite_engine: Engine, 
         assert "needs some words" in _answer(h, "search")
 
 
+def test_a_command_whose_text_contains_the_word_payload_is_still_a_command(
+    sqlite_engine: Engine, rules: RoutingRules
+) -> None:
+    # Bolt alone takes any form body containing "payload" for an interaction and answers 404.
+    seed(sqlite_engine, "The payload of the webhook is empty", "product", now=utcnow())
+    with running_app(sqlite_engine, rules) as h:
+        found = _answer(h, "search payload")
+        assert "1 mention matches" in found or "1 mentions match" in found
+        assert "webhook is empty" in found
+
+
 def test_ask_without_an_llm_says_so(sqlite_engine: Engine, rules: RoutingRules) -> None:
     with running_app(sqlite_engine, rules) as h:
         assert "needs an LLM" in _answer(h, "ask what do people think about refunds?")
