@@ -1,0 +1,47 @@
+"""Fast search: SQLite's FTS5 table also indexes the mention's department.
+
+`/insights search` shows the newest matches in the asker's departments and counts each department's
+matches up to a cap. With the department in the index, FTS5 skips other departments' matches itself
+instead of the query joining every match to `mention` to read its department. The table is rebuilt
+from the mentions already stored, and the update trigger now also fires when a correction or a
+reassignment moves a mention to another department. PostgreSQL needs nothing: the department is a
+column of the row its text-search index points to.
+
+Revision ID: 0010_search_fast
+Revises: 0008_retrain
+Create Date: 2026-11-29
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0010_search_fast"
+down_revision = "0008_retrain"
+branch_labels = None
+depends_on = None
+
+# Frozen copies: a revision keeps meaning what it meant when it was written. Dropping and recreating
+# makes it idempotent (an FTS5 table's columns cannot be altered in place).
+_SQLITE = (
+    "DROP TRIGGER IF EXISTS mention_fts_ai",
+    "DROP TRIGGER IF EXISTS mention_fts_ad",
+    "DROP TRIGGER IF EXISTS mention_fts_au",
+    "DROP TABLE IF EXISTS mention_fts",
+    "CREATE VIRTUAL TABLE mention_fts USING fts5(text, department, content='mention', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER mention_fts_ai AFTER INSERT ON mention BEGIN INSERT INTO mention_fts(rowid, text, department) VALUES (new.id, new.text, new.department); END",
+    "CREATE TRIGGER mention_fts_ad AFTER DELETE ON mention BEGIN INSERT INTO mention_fts(mention_fts, rowid, text, department) VALUES ('delete', old.id, old.text, old.department); END",
+    "CREATE TRIGGER mention_fts_au AFTER UPDATE OF text, department ON mention BEGIN INSERT INTO mention_fts(mention_fts, rowid, text, department) VALUES ('delete', old.id, old.text, old.department); INSERT INTO mention_fts(rowid, text, department) VALUES (new.id, new.text, new.department); END",
+    "INSERT INTO mention_fts(mention_fts) VALUES ('rebuild')",
+)
+
+
+def upgrade() -> None:
+    if op.get_context().dialect.name != "sqlite":
+        return
+    for statement in _SQLITE:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    raise NotImplementedError("fast search is not downgraded; restore a backup to go back")

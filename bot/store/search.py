@@ -1,0 +1,101 @@
+"""Search queries over the text index: newest matches first, counts per department exact up to a cap.
+
+Cost stays flat at any volume because no query touches every match of a common word:
+- rows walk the index newest first (FTS5 rowid order; PostgreSQL's mention id, which grows with
+  `received_at`) and stop at `limit`;
+- each department's count stops at `COUNT_CAP` matches ("1,000+" above it): an exact count of a
+  word in a third of all mentions would read a third of the table;
+- on SQLite the FTS5 table also indexes `department` (revision 0010_search_fast), so the index
+  itself skips other departments' matches; the join to `mention` then checks the exact name.
+Only departments that hold mentions are counted (found by a loose index scan); `none` and
+unclassified ('') mentions are never counted nor returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import String, bindparam, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import TextClause
+
+from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
+
+COUNT_CAP = 1000
+NOT_COUNTED = ("", "none")
+# The columns of the reports' MentionRow: the mention with its latest classification.
+ROW_COLUMNS = (
+    "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
+    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence"
+)
+_LATEST = "LEFT JOIN classification c ON c.id = m.classification_id"
+# Every department that holds a mention, one index probe each (ix_mention_dept_received), not a scan.
+_DEPARTMENTS = (
+    "WITH RECURSIVE d(name) AS (SELECT MIN(department) FROM mention UNION ALL "
+    "SELECT (SELECT MIN(department) FROM mention WHERE department > d.name) FROM d WHERE d.name IS NOT NULL) "
+    "SELECT name FROM d WHERE name IS NOT NULL"
+)
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    rows: list[Any]  # records with ROW_COLUMNS, newest first (relevance first for any-term)
+    counts: dict[str, int]  # matches per department, each at most COUNT_CAP
+
+
+def search(
+    engine: Engine, words: str, *, visible: Collection[str], limit: int, any_term: bool = False
+) -> SearchHits:
+    """Matches of every word (any word with `any_term`): visible rows, and counts per department."""
+    if not terms(words):
+        return SearchHits([], {})
+    with engine.connect() as conn:
+        present = [d for d in conn.execute(text(_DEPARTMENTS)).scalars() if d not in NOT_COUNTED]
+        shown = sorted(set(visible) & set(present))
+        rows = list(_rows(conn, words, shown, limit, any_term)) if shown and limit > 0 else []
+        counts = {d: _count(conn, words, d, any_term) for d in present}
+    return SearchHits(rows, {d: n for d, n in counts.items() if n})
+
+
+def _rows(
+    conn: Connection, words: str, departments: Sequence[str], limit: int, any_term: bool
+) -> Sequence[Any]:
+    params: dict[str, Any] = {"names": list(departments), "limit": limit}
+    if conn.dialect.name == "postgresql":
+        order = "ts_rank(to_tsvector(m.search_config, m.text), to_tsquery(m.search_config, :q)) DESC, "
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM mention m {_LATEST} WHERE {PG_MATCH} AND m.department IN :names "
+            f"ORDER BY {order if any_term else ''}m.id DESC LIMIT :limit"
+        )
+        params["q"] = pg_tsquery(words, any_term=any_term)
+    else:
+        order = "bm25(mention_fts), " if any_term else ""  # FTS5's bm25 is lower for better matches
+        sql = (
+            f"SELECT {ROW_COLUMNS} FROM mention_fts f JOIN mention m ON m.id = f.rowid {_LATEST} "
+            "WHERE mention_fts MATCH :q AND m.department IN :names "
+            f"ORDER BY {order}f.rowid DESC LIMIT :limit"
+        )
+        params["q"] = sqlite_match_in(words, departments, any_term=any_term)
+    return conn.execute(_expanding(sql, "names"), params).all()
+
+
+def _count(conn: Connection, words: str, department: str, any_term: bool) -> int:
+    """Matches in one department, stopping at COUNT_CAP (any COUNT_CAP of them: no order needed)."""
+    if conn.dialect.name == "postgresql":
+        inner = f"SELECT 1 FROM mention m WHERE {PG_MATCH} AND m.department = :d LIMIT :cap"
+        q = pg_tsquery(words, any_term=any_term)
+    else:
+        inner = (
+            "SELECT 1 FROM mention_fts f JOIN mention m ON m.id = f.rowid "
+            "WHERE mention_fts MATCH :q AND m.department = :d LIMIT :cap"
+        )
+        q = sqlite_match_in(words, [department], any_term=any_term)
+    sql = f"SELECT COUNT(*) FROM ({inner}) AS capped"
+    return int(conn.execute(text(sql), {"q": q, "d": department, "cap": COUNT_CAP}).scalar_one())
+
+
+def _expanding(sql: str, *names: str) -> TextClause:
+    """A text() statement whose named parameters expand to IN lists."""
+    return text(sql).bindparams(*(bindparam(name, expanding=True, type_=String()) for name in names))
