@@ -42,11 +42,17 @@ _DEPARTMENTS = (
 @dataclass(frozen=True)
 class SearchHits:
     rows: list[Any]  # records with ROW_COLUMNS, newest first (relevance first for any-term)
-    counts: dict[str, int]  # matches per department, each at most COUNT_CAP
+    counts: dict[str, int]  # matches per department, each at most the cap
 
 
 def search(
-    engine: Engine, words: str, *, visible: Collection[str], limit: int, any_term: bool = False
+    engine: Engine,
+    words: str,
+    *,
+    visible: Collection[str],
+    limit: int,
+    any_term: bool = False,
+    cap: int = COUNT_CAP,
 ) -> SearchHits:
     """Matches of every word (any word with `any_term`): visible rows, and counts per department."""
     if not terms(words):
@@ -55,7 +61,7 @@ def search(
         present = [d for d in conn.execute(text(_DEPARTMENTS)).scalars() if d not in NOT_COUNTED]
         shown = sorted(set(visible) & set(present))
         rows = list(_rows(conn, words, shown, limit, any_term)) if shown and limit > 0 else []
-        counts = {d: _count(conn, words, d, any_term) for d in present}
+        counts = {d: _count(conn, words, d, any_term, cap) for d in present}
     return SearchHits(rows, {d: n for d, n in counts.items() if n})
 
 
@@ -81,8 +87,8 @@ def _rows(
     return conn.execute(_expanding(sql, "names"), params).all()
 
 
-def _count(conn: Connection, words: str, department: str, any_term: bool) -> int:
-    """Matches in one department, stopping at COUNT_CAP (any COUNT_CAP of them: no order needed)."""
+def _count(conn: Connection, words: str, department: str, any_term: bool, cap: int) -> int:
+    """Matches in one department, stopping at `cap` (any `cap` of them: no order needed)."""
     if conn.dialect.name == "postgresql":
         inner = f"SELECT 1 FROM mention m WHERE {PG_MATCH} AND m.department = :d LIMIT :cap"
         q = pg_tsquery(words, any_term=any_term)
@@ -93,7 +99,7 @@ def _count(conn: Connection, words: str, department: str, any_term: bool) -> int
         )
         q = sqlite_match_in(words, [department], any_term=any_term)
     sql = f"SELECT COUNT(*) FROM ({inner}) AS capped"
-    return int(conn.execute(text(sql), {"q": q, "d": department, "cap": COUNT_CAP}).scalar_one())
+    return int(conn.execute(text(sql), {"q": q, "d": department, "cap": cap}).scalar_one())
 
 
 def _expanding(sql: str, *names: str) -> TextClause:

@@ -23,6 +23,7 @@ class SearchResult:
     rows: list[MentionRow]  # visible matches, newest first (at most `limit`)
     counts: dict[str, int]  # matches per department, visible or not (never `none`/unclassified)
     visible: frozenset[str] = frozenset()
+    cap: int = COUNT_CAP  # a department's count stops here: "1,000+"
 
     @property
     def total(self) -> int:
@@ -35,15 +36,21 @@ class SearchResult:
         return any(self.is_capped(d) for d in self.visible)
 
     def is_capped(self, department: str) -> bool:
-        return self.counts.get(department, 0) >= COUNT_CAP
+        return self.counts.get(department, 0) >= self.cap
 
     def hidden(self, department: str) -> int:
         return 0 if department in self.visible else self.counts.get(department, 0)
 
 
 def search_mentions(
-    engine: Engine, words: str, *, visible: set[str], limit: int = 10, any_term: bool = False
+    engine: Engine,
+    words: str,
+    *,
+    visible: set[str],
+    limit: int = 10,
+    any_term: bool = False,
+    cap: int = COUNT_CAP,
 ) -> SearchResult:
     """Mentions whose text contains every word (or any word with `any_term`, best matches first)."""
-    hits = search(engine, words, visible=visible, limit=limit, any_term=any_term)
-    return SearchResult(words, [to_row(r) for r in hits.rows], hits.counts, frozenset(visible))
+    hits = search(engine, words, visible=visible, limit=limit, any_term=any_term, cap=cap)
+    return SearchResult(words, [to_row(r) for r in hits.rows], hits.counts, frozenset(visible), cap)
