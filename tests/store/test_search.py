@@ -92,7 +92,7 @@ def test_ask_ranks_by_relevance_within_visible_departments(engine: Engine) -> No
     seed(engine, "login page is slow", "product", age=timedelta(hours=1))
     seed(engine, "login crash on my laptop", "hr", age=timedelta(hours=1))
     hits = search(engine, "why login crash", visible={"product"}, limit=5, any_term=True)
-    assert [r.id for r in hits.rows][0] == both  # two of the words beat a newer one-word match
+    assert hits.rows[0].id == both  # two of the words beat a newer one-word match
     assert {r.department for r in hits.rows} == {"product"}
 
 
