@@ -70,7 +70,7 @@ def _rows(
 ) -> Sequence[Any]:
     params: dict[str, Any] = {"names": list(departments), "limit": limit}
     if conn.dialect.name == "postgresql":
-        order = "ts_rank(to_tsvector(m.search_config, m.text), to_tsquery(m.search_config, :q)) DESC, "
+        order = "ts_rank(m.search_vector, to_tsquery(m.search_config, :q)) DESC, "
         sql = (
             f"SELECT {ROW_COLUMNS} FROM mention m {_LATEST} WHERE {PG_MATCH} AND m.department IN :names "
             f"ORDER BY {order if any_term else ''}m.id DESC LIMIT :limit"

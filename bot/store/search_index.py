@@ -7,8 +7,8 @@ Both stem, so `search crash` finds "crashes":
   department is indexed too (0010_search_fast) so a query skips other departments inside the index.
 - PostgreSQL: each mention carries `search_config`, the text search configuration of its language
   (english, french, german, spanish, russian, norwegian, else simple), set by a trigger from its
-  latest classification's language (or the /ingest `lang` hint before it is classified); a GIN index
-  on `to_tsvector(search_config, text)` serves queries.
+  latest classification's language (or the /ingest `lang` hint before it is classified); the stored
+  column `search_vector` = `to_tsvector(search_config, text)` and its GIN index serve queries.
 Both are created by the migrations (`0005_search_stemming`, `0010_search_fast`); this module builds the
 query expressions that use them (bot.store.search runs them).
 """
@@ -33,10 +33,11 @@ PG_CONFIGS = {
 _PG_QUERY_CONFIGS = (*PG_CONFIGS, "simple")
 # WHERE clause over mention `m`: the OR of every configuration's query lets the GIN index find the
 # candidates; the second test keeps only rows whose own language's stemming matches.
+# Both read the stored vector (0010_search_fast), so no candidate's text is parsed again.
 PG_MATCH = (
-    "to_tsvector(m.search_config, m.text) @@ ("
+    "m.search_vector @@ ("
     + " || ".join(f"to_tsquery('{config}', :q)" for config in _PG_QUERY_CONFIGS)
-    + ") AND to_tsvector(m.search_config, m.text) @@ to_tsquery(m.search_config, :q)"
+    + ") AND m.search_vector @@ to_tsquery(m.search_config, :q)"
 )
 
 
