@@ -5,9 +5,8 @@ Cost stays flat at any volume because no query touches every match of a common w
   `received_at`) and stop at `limit`;
 - each department's count stops at `COUNT_CAP` matches ("1,000+" above it): an exact count of a
   word in a third of all mentions would read a third of the table;
-- the index also knows each mention's department (SQLite: an FTS5 column; PostgreSQL: a lexeme in
-  the stored vector; revision 0010_search_fast), so it skips other departments' matches itself, even
-  for a department that rarely uses the word; `mention.department` is then compared exactly.
+- on SQLite the FTS5 table also indexes `department` (revision 0010_search_fast), so the index
+  itself skips other departments' matches; the join to `mention` then checks the exact name.
 Only departments that hold mentions are counted (found by a loose index scan); `none` and
 unclassified ('') mentions are never counted nor returned.
 """
@@ -22,7 +21,7 @@ from sqlalchemy import String, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import TextClause
 
-from bot.store.search_index import PG_MATCH, pg_departments, pg_tsquery, sqlite_match_in, terms
+from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
 
 COUNT_CAP = 1000
 NOT_COUNTED = ("", "none")
@@ -76,7 +75,7 @@ def _rows(
             f"SELECT {ROW_COLUMNS} FROM mention m {_LATEST} WHERE {PG_MATCH} AND m.department IN :names "
             f"ORDER BY {order if any_term else ''}m.id DESC LIMIT :limit"
         )
-        params.update(q=pg_tsquery(words, any_term=any_term), dq=pg_departments(departments))
+        params["q"] = pg_tsquery(words, any_term=any_term)
     else:
         order = "bm25(mention_fts), " if any_term else ""  # FTS5's bm25 is lower for better matches
         sql = (
@@ -92,15 +91,15 @@ def _count(conn: Connection, words: str, department: str, any_term: bool, cap: i
     """Matches in one department, stopping at `cap` (any `cap` of them: no order needed)."""
     if conn.dialect.name == "postgresql":
         inner = f"SELECT 1 FROM mention m WHERE {PG_MATCH} AND m.department = :d LIMIT :cap"
-        q, dq = pg_tsquery(words, any_term=any_term), pg_departments([department])
+        q = pg_tsquery(words, any_term=any_term)
     else:
         inner = (
             "SELECT 1 FROM mention_fts f JOIN mention m ON m.id = f.rowid "
             "WHERE mention_fts MATCH :q AND m.department = :d LIMIT :cap"
         )
-        q, dq = sqlite_match_in(words, [department], any_term=any_term), ""
+        q = sqlite_match_in(words, [department], any_term=any_term)
     sql = f"SELECT COUNT(*) FROM ({inner}) AS capped"
-    return int(conn.execute(text(sql), {"q": q, "dq": dq, "d": department, "cap": cap}).scalar_one())
+    return int(conn.execute(text(sql), {"q": q, "d": department, "cap": cap}).scalar_one())
 
 
 def _expanding(sql: str, *names: str) -> TextClause:

@@ -8,8 +8,7 @@ Both stem, so `search crash` finds "crashes":
 - PostgreSQL: each mention carries `search_config`, the text search configuration of its language
   (english, french, german, spanish, russian, norwegian, else simple), set by a trigger from its
   latest classification's language (or the /ingest `lang` hint before it is classified); the stored
-  column `search_vector` = `to_tsvector(search_config, text)` plus a department lexeme, and its GIN
-  index, serve queries.
+  column `search_vector` = `to_tsvector(search_config, text)` and its GIN index serve queries.
 Both are created by the migrations (`0005_search_stemming`, `0010_search_fast`); this module builds the
 query expressions that use them (bot.store.search runs them).
 """
@@ -32,20 +31,16 @@ PG_CONFIGS = {
 }
 
 _PG_QUERY_CONFIGS = (*PG_CONFIGS, "simple")
-# The stored vector also holds one lexeme naming the mention's department ('dept:support'): text never
-# yields it (the parser splits at ':'), and a query for the words AND a department is then answered by
-# the GIN index alone, even when that department rarely uses the word.
-PG_DEPARTMENT_LEXEME = "dept:"
-# WHERE clause over mention `m` (:q the words, :dq the departments): each row matches the words
-# stemmed in its own language. One arm per configuration (constants only), so PostgreSQL can both use
-# the GIN index (a BitmapOr of one index scan per arm) and estimate how common a word is from the
-# column's statistics: with the row's configuration in one non-constant to_tsquery it guessed every
-# word rare. Every arm reads the stored vector (0010_search_fast): no candidate's text is parsed again.
+# WHERE clause over mention `m`: each row matches the query stemmed in its own language. One arm per
+# configuration (constants only), so PostgreSQL can both use the GIN index (a BitmapOr of one index
+# scan per arm) and estimate how common a word is from the column's statistics: with the row's own
+# configuration in a single non-constant to_tsquery, it guessed every word rare, and counted a common
+# word's matches through a department's whole index instead of stopping after the first thousand.
+# Every arm reads the stored vector (0010_search_fast), so no candidate's text is parsed again.
 PG_MATCH = (
     "("
     + " OR ".join(
-        f"(m.search_config = '{config}'::regconfig AND "
-        f"m.search_vector @@ (to_tsquery('{config}', :q) && CAST(:dq AS tsquery)))"
+        f"(m.search_config = '{config}'::regconfig AND m.search_vector @@ to_tsquery('{config}', :q))"
         for config in _PG_QUERY_CONFIGS
     )
     + ")"
@@ -72,12 +67,6 @@ def sqlite_match_in(words: str, departments: Sequence[str], *, any_term: bool = 
     phrases = " OR ".join(f'"{name}"' for name in names if name)
     match = f"text : ({sqlite_match(words, any_term=any_term)})"
     return f"{match} AND department : ({phrases})" if phrases else match
-
-
-def pg_departments(departments: Sequence[str]) -> str:
-    """A tsquery matching the department lexeme of any of `departments` (names quoted, inert)."""
-    quoted = (d.replace("\\", "\\\\").replace("'", "''") for d in departments)
-    return " | ".join(f"'{PG_DEPARTMENT_LEXEME}{name}'" for name in quoted)
 
 
 def pg_tsquery(words: str, *, any_term: bool = False) -> str:

@@ -13,7 +13,7 @@ from bot.reports.insights.search import search_mentions
 from bot.store.engine import init_db, make_engine, session_scope
 from bot.store.models import Mention
 from bot.store.search import search
-from bot.store.search_index import pg_departments, sqlite_match_in
+from bot.store.search_index import sqlite_match_in
 from tests.reports.insights import seed
 
 
@@ -101,7 +101,6 @@ def test_match_expression_quotes_departments_and_keeps_words_in_the_text_column(
         'text : ("late" "refund") AND department : ("support" OR "a b")'
     )
     assert sqlite_match_in("x", ["—"]) == 'text : ("x")'  # a name without words: checked exactly later
-    assert pg_departments(["support", "o'neil\\"]) == "'dept:support' | 'dept:o''neil\\\\'"
 
 
 def test_an_index_without_departments_is_rebuilt_with_them(tmp_path: Path) -> None:

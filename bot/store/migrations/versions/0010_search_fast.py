@@ -6,11 +6,11 @@ instead of the query joining every match to `mention` to read its department. Th
 from the mentions already stored, and the update trigger now also fires when a correction or a
 reassignment moves a mention to another department.
 
-On PostgreSQL, `to_tsvector(search_config, text)` was recomputed for every candidate row (the per-row
-language check cannot be read from an expression index). A stored generated column `search_vector`
-holds it plus one lexeme naming the department ('dept:support'), recomputed by PostgreSQL whenever the
-text, language or department changes (after the trigger that sets `search_config`); a GIN index on it
-replaces the expression index. Adding the column rewrites the table: a few minutes per million mentions.
+On PostgreSQL the department is already a column of the row the index points to; what costs is
+`to_tsvector(search_config, text)` recomputed for every candidate row (the per-row language check
+cannot be read from an expression index). A stored generated column `search_vector` holds it, computed
+once per write (after the trigger that sets `search_config`), with a GIN index replacing the
+expression index. Adding the column rewrites the table: about a minute per million mentions.
 
 Revision ID: 0010_search_fast
 Revises: 0008_retrain
@@ -42,7 +42,7 @@ _SQLITE = (
 
 
 _POSTGRES = (
-    "ALTER TABLE mention ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector(search_config, text) || array_to_tsvector(ARRAY['dept:' || coalesce(department, '')])) STORED",
+    "ALTER TABLE mention ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (to_tsvector(search_config, text)) STORED",
     "CREATE INDEX IF NOT EXISTS ix_mention_search_vector ON mention USING GIN (search_vector)",
     "DROP INDEX IF EXISTS ix_mention_text_search",
     "ANALYZE mention",  # statistics of the new column: the planner then knows a common word from a rare one
