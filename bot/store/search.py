@@ -2,7 +2,8 @@
 
 Cost stays flat at any volume because no query touches every match of a common word:
 - rows walk the index newest first (FTS5 rowid order; PostgreSQL's mention id, which grows with
-  `received_at`) and stop at `limit`;
+  `received_at`) and stop at `limit`; any-term retrieval (`ask`) ranks by relevance only the newest
+  RANK_WINDOW matches, since a question's common words match most of the table;
 - each department's count stops at `COUNT_CAP` matches ("1,000+" above it): an exact count of a
   word in a third of all mentions would read a third of the table;
 - on SQLite the FTS5 table also indexes `department` (revision 0010_search_fast), so the index
@@ -24,6 +25,7 @@ from sqlalchemy.sql.elements import TextClause
 from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
 
 COUNT_CAP = 1000
+RANK_WINDOW = 5000  # `ask` ranks the newest this many matches: a question's common words match most rows
 NOT_COUNTED = ("", "none")
 # The columns of the reports' MentionRow: the mention with its latest classification.
 ROW_COLUMNS = (
@@ -68,22 +70,27 @@ def search(
 def _rows(
     conn: Connection, words: str, departments: Sequence[str], limit: int, any_term: bool
 ) -> Sequence[Any]:
-    params: dict[str, Any] = {"names": list(departments), "limit": limit}
-    if conn.dialect.name == "postgresql":
-        order = "ts_rank(m.search_vector, to_tsquery(m.search_config, :q)) DESC, "
-        sql = (
-            f"SELECT {ROW_COLUMNS} FROM mention m {_LATEST} WHERE {PG_MATCH} AND m.department IN :names "
-            f"ORDER BY {order if any_term else ''}m.id DESC LIMIT :limit"
+    """Newest matches first; with `any_term`, the best-ranked among the newest RANK_WINDOW matches."""
+    postgres = conn.dialect.name == "postgresql"
+    if postgres:
+        newest = (
+            f"SELECT m.id, ts_rank(m.search_vector, to_tsquery(m.search_config, :q)) AS score "
+            f"FROM mention m WHERE {PG_MATCH} AND m.department IN :names ORDER BY m.id DESC LIMIT :window"
         )
-        params["q"] = pg_tsquery(words, any_term=any_term)
+        q = pg_tsquery(words, any_term=any_term)
     else:
-        order = "bm25(mention_fts), " if any_term else ""  # FTS5's bm25 is lower for better matches
-        sql = (
-            f"SELECT {ROW_COLUMNS} FROM mention_fts f JOIN mention m ON m.id = f.rowid {_LATEST} "
-            "WHERE mention_fts MATCH :q AND m.department IN :names "
-            f"ORDER BY {order}f.rowid DESC LIMIT :limit"
+        newest = (  # bm25 is lower for better matches: negated, so both rank by score DESC
+            "SELECT m.id, -bm25(mention_fts) AS score FROM mention_fts f JOIN mention m ON m.id = f.rowid "
+            "WHERE mention_fts MATCH :q AND m.department IN :names ORDER BY f.rowid DESC LIMIT :window"
         )
-        params["q"] = sqlite_match_in(words, departments, any_term=any_term)
+        q = sqlite_match_in(words, departments, any_term=any_term)
+    order = "hit.score DESC, m.id DESC" if any_term else "m.id DESC"
+    sql = (
+        f"SELECT {ROW_COLUMNS} FROM ({newest}) AS hit JOIN mention m ON m.id = hit.id {_LATEST} "
+        f"ORDER BY {order} LIMIT :limit"
+    )
+    window = RANK_WINDOW if any_term else limit
+    params = {"q": q, "names": list(departments), "limit": limit, "window": window}
     return conn.execute(_expanding(sql, "names"), params).all()
 
 
