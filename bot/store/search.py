@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import TextClause
 from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
 
 COUNT_CAP = 1000
-RANK_WINDOW = 5000  # `ask` ranks the newest this many matches: a question's common words match most rows
+RANK_WINDOW = 2000  # `ask` ranks the newest this many matches: a question's common words match most rows
 NOT_COUNTED = ("", "none")
 # The columns of the reports' MentionRow: the mention with its latest classification.
 ROW_COLUMNS = (
@@ -55,15 +55,17 @@ def search(
     limit: int,
     any_term: bool = False,
     cap: int = COUNT_CAP,
+    counted: bool = True,
 ) -> SearchHits:
-    """Matches of every word (any word with `any_term`): visible rows, and counts per department."""
+    """Matches of every word (any word with `any_term`): visible rows, and counts per department
+    (none when not `counted`: retrieval for `ask` only reads the rows)."""
     if not terms(words):
         return SearchHits([], {})
     with engine.connect() as conn:
         present = [d for d in conn.execute(text(_DEPARTMENTS)).scalars() if d not in NOT_COUNTED]
         shown = sorted(set(visible) & set(present))
         rows = list(_rows(conn, words, shown, limit, any_term)) if shown and limit > 0 else []
-        counts = {d: _count(conn, words, d, any_term, cap) for d in present}
+        counts = {d: _count(conn, words, d, any_term, cap) for d in present} if counted else {}
     return SearchHits(rows, {d: n for d, n in counts.items() if n})
 
 

@@ -50,7 +50,10 @@ def search_mentions(
     limit: int = 10,
     any_term: bool = False,
     cap: int = COUNT_CAP,
+    counted: bool = True,
 ) -> SearchResult:
-    """Mentions whose text contains every word (or any word with `any_term`, best matches first)."""
-    hits = search(engine, words, visible=visible, limit=limit, any_term=any_term, cap=cap)
+    """Mentions whose text contains every word (or any word with `any_term`, best matches first).
+
+    Without `counted` the counts stay empty (for callers that only read the rows)."""
+    hits = search(engine, words, visible=visible, limit=limit, any_term=any_term, cap=cap, counted=counted)
     return SearchResult(words, [to_row(r) for r in hits.rows], hits.counts, frozenset(visible), cap)
