@@ -73,16 +73,19 @@ def _rows(
     conn: Connection, words: str, departments: Sequence[str], limit: int, any_term: bool
 ) -> Sequence[Any]:
     """Newest matches first; with `any_term`, the best-ranked among the newest RANK_WINDOW matches."""
-    postgres = conn.dialect.name == "postgresql"
-    if postgres:
+    if conn.dialect.name == "postgresql":
+        score = "ts_rank(m.search_vector, to_tsquery(m.search_config, :q))" if any_term else "0"
         newest = (
-            f"SELECT m.id, ts_rank(m.search_vector, to_tsquery(m.search_config, :q)) AS score "
+            f"SELECT m.id, {score} AS score "
             f"FROM mention m WHERE {PG_MATCH} AND m.department IN :names ORDER BY m.id DESC LIMIT :window"
         )
         q = pg_tsquery(words, any_term=any_term)
     else:
-        newest = (  # bm25 is lower for better matches: negated, so both rank by score DESC
-            "SELECT m.id, -bm25(mention_fts) AS score FROM mention_fts f JOIN mention m ON m.id = f.rowid "
+        # bm25 is lower for better matches (negated: both rank by score DESC); only for `ask`, since its
+        # first call counts every row holding each term (the IDF), a full pass over a common word's list
+        score = "-bm25(mention_fts)" if any_term else "0"
+        newest = (
+            f"SELECT m.id, {score} AS score FROM mention_fts f JOIN mention m ON m.id = f.rowid "
             "WHERE mention_fts MATCH :q AND m.department IN :names ORDER BY f.rowid DESC LIMIT :window"
         )
         q = sqlite_match_in(words, departments, any_term=any_term)
