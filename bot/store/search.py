@@ -5,7 +5,7 @@ Cost stays flat at any volume because no query touches every match of a common w
   `received_at`) and stop at `limit`; any-term retrieval (`ask`) ranks by relevance only the newest
   RANK_WINDOW matches, since a question's common words match most of the table;
 - each department's count stops at `COUNT_CAP` matches ("1,000+" above it): an exact count of a
-  word in a third of all mentions would read a third of the table;
+  word in a third of all mentions would read a third of the table; the counts share one pass;
 - on SQLite the FTS5 table also indexes `department` (revision 0010_search_fast), so the index
   itself skips other departments' matches; the join to `mention` then checks the exact name.
 Only departments that hold mentions are counted (found by a loose index scan); `none` and
@@ -25,6 +25,7 @@ from sqlalchemy.sql.elements import TextClause
 from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
 
 COUNT_CAP = 1000
+SAMPLE_ROUNDS = 4  # the shared pass reads at most 4 x cap matches per department before counting apart
 RANK_WINDOW = 2000  # `ask` ranks the newest this many matches: a question's common words match most rows
 NOT_COUNTED = ("", "none")
 # The columns of the reports' MentionRow: the mention with its latest classification.
@@ -65,7 +66,7 @@ def search(
         present = [d for d in conn.execute(text(_DEPARTMENTS)).scalars() if d not in NOT_COUNTED]
         shown = sorted(set(visible) & set(present))
         rows = list(_rows(conn, words, shown, limit, any_term)) if shown and limit > 0 else []
-        counts = {d: _count(conn, words, d, any_term, cap) for d in present} if counted else {}
+        counts = _counts(conn, words, present, any_term, cap) if counted else {}
     return SearchHits(rows, {d: n for d, n in counts.items() if n})
 
 
@@ -97,6 +98,45 @@ def _rows(
     window = RANK_WINDOW if any_term else limit
     params = {"q": q, "names": list(departments), "limit": limit, "window": window}
     return conn.execute(_expanding(sql, "names"), params).all()
+
+
+def _counts(
+    conn: Connection, words: str, departments: Sequence[str], any_term: bool, cap: int
+) -> dict[str, int]:
+    """Matches per department, each up to `cap`.
+
+    One pass over the matches in any order, stopped once every department has `cap` (a common word
+    in several departments is read once, not once per department); after SAMPLE_ROUNDS x cap matches
+    per department, a department still short (one that rarely uses the word) gets its own capped count.
+    """
+    if not departments:
+        return {}
+    counts = dict.fromkeys(departments, 0)
+    budget = SAMPLE_ROUNDS * cap * len(departments)
+    if conn.dialect.name == "postgresql":
+        sql = f"SELECT m.department FROM mention m WHERE {PG_MATCH} AND m.department IN :names LIMIT :budget"
+        q = pg_tsquery(words, any_term=any_term)
+    else:
+        sql = (
+            "SELECT m.department FROM mention_fts f JOIN mention m ON m.id = f.rowid "
+            "WHERE mention_fts MATCH :q AND m.department IN :names LIMIT :budget"
+        )
+        q = sqlite_match_in(words, departments, any_term=any_term)
+    params = {"q": q, "names": list(departments), "budget": budget}
+    seen, short = 0, len(departments)
+    result = conn.execution_options(stream_results=True, yield_per=500).execute(
+        _expanding(sql, "names"), params
+    )
+    with result:
+        for (department,) in result:
+            seen += 1
+            counts[department] += 1
+            short -= counts[department] == cap  # this department just reached the cap
+            if not short:
+                break
+    if short and seen == budget:  # stopped by the budget: who is still short may have more
+        counts |= {d: _count(conn, words, d, any_term, cap) for d, n in counts.items() if n < cap}
+    return {d: min(n, cap) for d, n in counts.items()}
 
 
 def _count(conn: Connection, words: str, department: str, any_term: bool, cap: int) -> int:

@@ -41,6 +41,17 @@ def test_counts_stop_at_the_cap_and_say_so(engine: Engine) -> None:
     assert notes == ["3+ more in HR: visible only to members of <#C0HR>."]
 
 
+def test_a_department_rarely_using_the_word_is_still_counted(engine: Engine) -> None:
+    """The shared pass stops after 4 x cap matches per department; the rare one is counted apart."""
+    for i in range(12):
+        seed(engine, f"refund {i}", "support")
+    seed(engine, "one refund for staff", "hr")  # newest: the shared pass meets it last, if at all
+    seed(engine, "refund spam", "none")
+    hits = search(engine, "refund", visible={"support"}, limit=1, cap=1)
+    assert hits.counts == {"support": 1, "hr": 1}
+    assert search(engine, "refund", visible={"support"}, limit=1, cap=20).counts == {"support": 12, "hr": 1}
+
+
 def test_below_the_cap_counts_are_exact(engine: Engine) -> None:
     for i in range(3):
         seed(engine, f"refund {i}", "support")
