@@ -31,6 +31,7 @@ RAW_DDL: tuple[str, ...] = (
     "ix_delivery_channel_kind",
 )
 RAW_DDL += ("ix_correction_mention", "ix_mention_text_fts", "ix_mention_text_search", "search_config")
+RAW_DDL += ("search_vector",)  # 0010_search_fast: PostgreSQL's stored tsvector and its GIN index
 
 
 def _unexplained_differences(engine: Engine) -> list[str]:

@@ -32,17 +32,27 @@ def test_search_is_added_to_an_old_database_and_indexes_its_rows(tmp_path: Path)
     engine.dispose()
 
 
-def test_postgres_uses_a_gin_expression_index(engine: Engine) -> None:
+def test_postgres_uses_a_gin_index_on_the_stored_vector(engine: Engine) -> None:
     init_db(engine)  # a second call changes nothing
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as conn:
         definition = conn.execute(
-            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_mention_text_search'")
+            text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_mention_search_vector'")
         ).scalar_one()
-        old = conn.execute(text("SELECT to_regclass('ix_mention_text_fts')")).scalar()
-    assert "gin" in definition.lower() and "to_tsvector(search_config, text)" in definition
-    assert old is None  # the unstemmed 'simple' index is dropped
+        generated = conn.execute(
+            text(
+                "SELECT generation_expression FROM information_schema.columns "
+                "WHERE table_name = 'mention' AND column_name = 'search_vector'"
+            )
+        ).scalar_one()
+        old = [conn.execute(text(f"SELECT to_regclass('{name}')")).scalar() for name in OLD_INDEXES]
+    assert "gin" in definition.lower() and "(search_vector)" in definition
+    assert "to_tsvector(search_config, text)" in generated
+    assert old == [None, None]  # the unstemmed 'simple' index and the expression index are dropped
+
+
+OLD_INDEXES = ("ix_mention_text_fts", "ix_mention_text_search")
 
 
 def test_query_builders_keep_only_words() -> None:

@@ -40,8 +40,8 @@ class Answer:
 
 
 def retrieve(engine: Engine, question: str, visible: set[str], limit: int = MAX_SOURCES) -> list[MentionRow]:
-    """Mentions sharing any word with the question (full-text index), newest first."""
-    return search_mentions(engine, question, visible=visible, limit=limit, any_term=True).rows
+    """Mentions sharing the most words with the question (full-text index), among the newest matches."""
+    return search_mentions(engine, question, visible=visible, limit=limit, any_term=True, counted=False).rows
 
 
 def build_prompt(question: str, sources: list[MentionRow]) -> str:

@@ -116,10 +116,13 @@ def render_search(result: SearchResult, hidden: dict[str, str]) -> Message:
     """`hidden` maps departments whose texts the asker may not read to their channel id.
 
     The headline counts only rows the asker may open; matches in hidden departments are one note
-    each, so every number shown is one the asker can check."""
+    each, so every number shown is one the asker can check. A count that reached the cap reads
+    "1,000+": at least that many, not counted further."""
     query = escaped_within(result.query, 100)
     notes = [
-        context(f"{n} more in {title(d)}: visible only to members of <#{channel}>.")
+        context(
+            f"{n:,}{'+' * result.is_capped(d)} more in {title(d)}: visible only to members of <#{channel}>."
+        )
         for d, channel in sorted(hidden.items())
         if (n := result.hidden(d))
     ]
@@ -127,7 +130,8 @@ def render_search(result: SearchResult, hidden: dict[str, str]) -> Message:
         text = f"No mentions you can read match “{query}”." if notes else f"No mentions match “{query}”."
         return message(text, [section(text), *notes]) if notes else message(text)
     shown = f", newest {len(result.rows)} shown" if len(result.rows) < result.total else ", newest first"
-    head = f"{mentions(result.total)} match{'es' if result.total == 1 else ''} “{query}”"
+    count = f"{result.total:,}+ mentions" if result.capped else mentions(result.total)
+    head = f"{count} match{'es' if result.total == 1 else ''} “{query}”"
     blocks = [section(f"*{head}*{shown}"), *(section(mention_line(row)) for row in result.rows), *notes]
     return message(head, blocks)
 

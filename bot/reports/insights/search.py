@@ -2,18 +2,19 @@
 
 Words are stemmed (see bot.store.search_index), so "crash" finds "crashes". Matches in departments
 whose texts the asker may not see are counted, never shown; `none` and unclassified mentions are
-neither shown nor counted, so every number printed is a number of rows a reader could open.
+neither shown nor counted, so every number printed is a number of rows a reader could open. Each
+department's count is exact up to bot.store.search.COUNT_CAP and reads "1,000+" above it, so a
+common word costs what a rare one does. The queries live in bot.store.search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
-from bot.reports.insights.common import LATEST_CLASSIFICATION, ROW_COLUMNS, MentionRow, expanding, fetch_rows
-from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match, terms
+from bot.reports.insights.common import MentionRow, to_row
+from bot.store.search import COUNT_CAP, search
 
 
 @dataclass(frozen=True)
@@ -22,64 +23,37 @@ class SearchResult:
     rows: list[MentionRow]  # visible matches, newest first (at most `limit`)
     counts: dict[str, int]  # matches per department, visible or not (never `none`/unclassified)
     visible: frozenset[str] = frozenset()
+    cap: int = COUNT_CAP  # a department's count stops here: "1,000+"
 
     @property
     def total(self) -> int:
-        """Matches the asker may read: what the answer's headline counts."""
+        """Matches the asker may read: what the answer's headline counts (a lower bound if `capped`)."""
         return sum(n for department, n in self.counts.items() if department in self.visible)
+
+    @property
+    def capped(self) -> bool:
+        """Whether some visible department has more matches than were counted."""
+        return any(self.is_capped(d) for d in self.visible)
+
+    def is_capped(self, department: str) -> bool:
+        return self.counts.get(department, 0) >= self.cap
 
     def hidden(self, department: str) -> int:
         return 0 if department in self.visible else self.counts.get(department, 0)
 
 
 def search_mentions(
-    engine: Engine, words: str, *, visible: set[str], limit: int = 10, any_term: bool = False
+    engine: Engine,
+    words: str,
+    *,
+    visible: set[str],
+    limit: int = 10,
+    any_term: bool = False,
+    cap: int = COUNT_CAP,
+    counted: bool = True,
 ) -> SearchResult:
-    """Mentions whose text contains every word (or any word with `any_term`)."""
-    if not terms(words):
-        return SearchResult(words, [], {}, frozenset(visible))
-    match_from, params = _match(engine, words, any_term)
-    with engine.connect() as conn:
-        order = _relevance(engine) if any_term else ""
-        rows = _visible_rows(conn, match_from, order, dict(params, names=sorted(visible), limit=limit))
-        counts = conn.execute(
-            text(
-                f"SELECT m.department AS d, COUNT(*) AS n {match_from} "
-                "AND m.department NOT IN ('', 'none') GROUP BY m.department"
-            ),
-            params,
-        ).all()
-    return SearchResult(words, rows, {row.d: int(row.n) for row in counts}, frozenset(visible))
+    """Mentions whose text contains every word (or any word with `any_term`, best matches first).
 
-
-def _match(engine: Engine, words: str, any_term: bool) -> tuple[str, dict[str, object]]:
-    """FROM … WHERE … selecting the matching mentions `m`, and its parameters, for this dialect."""
-    if engine.dialect.name == "postgresql":
-        return f"FROM mention m WHERE {PG_MATCH}", {"q": pg_tsquery(words, any_term=any_term)}
-    return (
-        "FROM mention_fts f JOIN mention m ON m.id = f.rowid WHERE mention_fts MATCH :q",
-        {"q": sqlite_match(words, any_term=any_term)},
-    )
-
-
-def _relevance(engine: Engine) -> str:
-    """ORDER BY prefix for any-term retrieval (`ask`): mentions sharing more of the words come first."""
-    if engine.dialect.name == "postgresql":
-        return "ts_rank(to_tsvector(m.search_config, m.text), to_tsquery(m.search_config, :q)) DESC, "
-    return "bm25(mention_fts), "  # FTS5's bm25 is lower for better matches
-
-
-def _visible_rows(
-    conn: Connection, match_from: str, order: str, params: dict[str, object]
-) -> list[MentionRow]:
-    # LATEST_CLASSIFICATION must follow the FROM list, so it is spliced in before the WHERE.
-    from_part, where_part = match_from.split(" WHERE ", 1)
-    return fetch_rows(
-        conn,
-        expanding(
-            f"SELECT {ROW_COLUMNS} {from_part} {LATEST_CLASSIFICATION} WHERE {where_part} "
-            f"AND m.department IN :names ORDER BY {order}m.received_at DESC, m.id DESC LIMIT :limit",
-            "names",
-        ),
-        params,
-    )
+    Without `counted` the counts stay empty (for callers that only read the rows)."""
+    hits = search(engine, words, visible=visible, limit=limit, any_term=any_term, cap=cap, counted=counted)
+    return SearchResult(words, [to_row(r) for r in hits.rows], hits.counts, frozenset(visible), cap)
