@@ -2,12 +2,17 @@
 
 Seeds cannot contain every way to say "love it" in seven languages; marking lexicon hits as
 `zzpos`/`zzneg` tokens lets the logistic regression learn one weight per polarity that carries to
-words no seed used. A negator just before a cue ("not great", "pas terrible") flips it.
+words no seed used. A negator up to three words before a cue, in the same clause ("not great",
+"isn't really working", "pas vraiment top"), flips it. Structure the lexicon cannot see is marked too
+(`bot.classify.sentiment_cues`): the clause after "but"/"mais" weighs more, star ratings, emoticons,
+questions and requests.
 """
 
 from __future__ import annotations
 
 import re
+
+from bot.classify.sentiment_cues import structure_tokens
 
 # fmt: off
 POSITIVE = (
@@ -49,10 +54,13 @@ NEGATIVE = (
     "en attente", "honteux", "supprimé", "plus le", "warteschleife", "entfernt", "war mal",
     "en espera", "antes era", "żenada", "kiedyś", "раньше был", "на линии", "убрали", "før oppdatering",
     "😡", "🤬", "😤", "👎", "😠", "💩", "🙄",
+    "bad=", "poor=", "worse", "mauvais", "nul=", "zły", "złe", "słab", "плох", "malo=", "mala=",
 )
 NEGATORS = (
     "not", "no", "never", "isn't", "wasn't", "don't", "didn't", "pas", "jamais", "nicht", "kein",
-    "nie", "не", "ikke", "nunca",
+    "nie", "не", "ikke", "nunca", "without", "hardly", "barely", "nothing", "sans", "rien", "aucun",
+    "aucune", "ohne", "keine", "nichts", "bez", "nic", "без", "ни", "ничего", "uten", "sin", "nada",
+    "ni", "nor", "neither",
 )
 # fmt: on
 
@@ -65,7 +73,23 @@ def _pattern(stems: tuple[str, ...]) -> re.Pattern[str]:
 
 _POSITIVE = _pattern(POSITIVE)
 _NEGATIVE = _pattern(NEGATIVE)
-_NEGATED = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in NEGATORS) + r")\s+(?:\w+\s+)?$")
+# "but" and its kin: in "great idea but it crashes" the clause after the marker is the verdict
+CONTRASTS = (
+    "but", "however", "though", "although", "yet", "mais", "cependant", "pourtant", "aber", "jedoch",
+    "doch", "ale", "jednak", "но", "однако", "men", "pero", "sin embargo",
+)  # fmt: skip
+_CONTRAST = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in CONTRASTS) + r")(?!\w)")
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\n]|" + _CONTRAST.pattern)
+_NEGATOR_WORDS = frozenset(NEGATORS)
+_WORDS = re.compile(r"[\w'’]+")
+NEGATION_SCOPE = 3  # words before a cue that a negator reaches ("not really that great")
+
+
+def negated(before: str) -> bool:
+    """Whether the text just before a cue negates it: a negator among its last words, same clause."""
+    clause = clause_tail(before[-60:])
+    words = _WORDS.findall(clause)[-NEGATION_SCOPE:]
+    return any(w in _NEGATOR_WORDS or w.endswith(("n't", "n’t")) for w in words)
 
 
 def with_cues(text: str) -> str:
@@ -74,21 +98,43 @@ def with_cues(text: str) -> str:
     return text + " " + " ".join(marks) if marks else text
 
 
+def clause_tail(text: str) -> str:
+    """What follows the last clause break (punctuation or a contrast word) in `text`."""
+    breaks = list(_CLAUSE_BREAK.finditer(text))
+    return text[breaks[-1].end() :] if breaks else text
+
+
+def after_contrast(text: str) -> str:
+    """The text after the last contrast word ("but", "mais"…), or "" when there is none."""
+    found = list(_CONTRAST.finditer(text))
+    return text[found[-1].end() :] if found else ""
+
+
 def cue_tokens(text: str) -> list[str]:
-    """The analyzer of the cue block: polarity hits plus which polarity dominates."""
-    marks = cue_marks(text.lower())
-    if not marks:
-        return ["zznone"]
-    positive, negative = marks.count("zzpos"), marks.count("zzneg")
-    balance = "zzmorepos" if positive > negative else "zzmoreneg" if negative > positive else "zzmixed"
-    return [*marks, balance]
+    """The analyzer of the cue block: polarity hits, hits again after a "but" (`zzlatepos`…),
+    structure marks (ratings, emoticons, questions), and which polarity dominates overall."""
+    lower = text.lower()
+    marks = cue_marks(lower)
+    late = cue_marks(after_contrast(lower))
+    structure = structure_tokens(lower)
+    tokens = [*marks, *(f"zzlate{mark[2:]}" for mark in late), *structure]
+    score = (
+        marks.count("zzpos") + late.count("zzpos") - marks.count("zzneg") - late.count("zzneg")
+        + 2 * (structure.count("zzratepos") - structure.count("zzrateneg"))
+        + structure.count("zzsmile") - structure.count("zzfrown")
+    )  # fmt: skip
+    if not marks and not score:
+        return [*tokens, "zznone"]
+    balance = "zzmorepos" if score > 0 else "zzmoreneg" if score < 0 else "zzmixed"
+    return [*tokens, balance]
 
 
 def cue_marks(text: str) -> list[str]:
-    """One `zzpos`/`zzneg` per lexicon hit in lower-cased `text` (a negated cue counts reversed)."""
+    """One mark per lexicon hit in lower-cased `text`: `zzpos`, `zzneg`, or for a negated cue
+    `zzneg` ("not great") or `zznotneg` ("not bad", "pas de problème": milder than praise, so it
+    gets its own weight rather than counting as `zzpos`)."""
     marks: list[str] = []
-    for pattern, (plain, flipped) in ((_POSITIVE, ("zzpos", "zzneg")), (_NEGATIVE, ("zzneg", "zzpos"))):
+    for pattern, (plain, flipped) in ((_POSITIVE, ("zzpos", "zzneg")), (_NEGATIVE, ("zzneg", "zznotneg"))):
         for match in pattern.finditer(text):
-            negated = _NEGATED.search(text[max(0, match.start() - 30) : match.start()])
-            marks.append(flipped if negated else plain)
+            marks.append(flipped if negated(text[: match.start()]) else plain)
     return marks

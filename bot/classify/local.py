@@ -7,110 +7,60 @@ urgency and topics come from the deterministic lexicon in `bot.classify.lexicon`
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
-import sklearn
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot.classify.calibration import (
-    DEGENERATE_CAP,
-    Head,
-    cap_confidence,
-    fit_temperature,
-    negative_floor,
-    out_of_fold,
-)
+from bot.classify.calibration import DEGENERATE_CAP, cap_confidence
+from bot.classify.calibrator import Calibrator
 from bot.classify.features import LinearScorer, build_vectorizer, hide_cues, one_line_summary, softmax
 from bot.classify.lexicon import topics_for, urgency_for
+from bot.classify.model_file import file_identity, write_atomically
 from bot.classify.normalize import fold_confusables, is_degenerate
+from bot.classify.sentiment import sentiment_label
+from bot.classify.training import (
+    DEPARTMENT_C,
+    FORMAT,
+    OTHER_C,
+    VERSION,
+    calibrate,
+    department_model,
+    logistic,
+    seed_examples,
+    seed_hash,
+    sentiment_model,
+    trained_version,
+)
 from bot.domain.result import Few, Result
 from bot.domain.rules import LABELS
 
+# Names other modules have always imported from here (the retrainer, the CLI, benchmarks, tests).
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "LocalClassifier",
+    "ReloadingLocalClassifier",
+    "department_model",
+    "load_or_train",
+    "seed_examples",
+    "seed_hash",
+    "trained_version",
+    "write_atomically",
+]
+
 log = logging.getLogger(__name__)
 
-VERSION = "local-2"
-FORMAT = 1  # bump when the saved layout changes, so old caches are retrained
-SEED_FIELDS = ("text", "department", "sentiment", "urgency", "lang")
-DEPARTMENT_C = 10.0
-OTHER_C = 10.0
 CORRECTION_WEIGHT = 2.0  # a human correction is real traffic: it counts more than a written seed
 MIN_LANGUAGE_PROB = 0.3
-POSITIVE_AS_NEGATIVE = 0.03  # share of held-out positive seeds a "negative" may claim (see negative_floor)
-
-
-def seed_examples() -> list[dict[str, str]]:
-    """All seed examples from every `bot/classify/seeds/*.jsonl`, in a stable order."""
-    folder = resources.files("bot.classify") / "seeds"
-    rows: list[dict[str, str]] = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".jsonl"):
-            continue
-        for number, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                rows.append(_seed_row(json.loads(line), f"{entry.name}:{number}"))
-    return rows
-
-
-def _seed_row(raw: dict[str, Any], where: str) -> dict[str, str]:
-    missing = [name for name in SEED_FIELDS if not isinstance(raw.get(name), str) or not raw[name]]
-    if missing or raw["department"] not in LABELS:
-        raise ValueError(f"{where}: bad seed example (missing {missing} or unknown department)")
-    return {name: raw[name] for name in SEED_FIELDS}
-
-
-def seed_hash() -> str:
-    """Identifies the training set (seeds + library version) that a saved model was built from."""
-    digest = hashlib.sha256(f"{FORMAT}|{VERSION}|{sklearn.__version__}".encode())
-    for row in seed_examples():
-        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
-    return digest.hexdigest()[:16]
-
-
-def _logistic(c: float) -> LogisticRegression:
-    return LogisticRegression(C=c, solver="newton-cg", max_iter=200)  # 5-10 iterations on TF-IDF
-
-
-def department_model() -> LogisticRegression:
-    return _logistic(DEPARTMENT_C)
-
-
-def _sentiment_model() -> LogisticRegression:
-    # balanced: the seeds hold more complaints than praise, and a prior towards "negative" cries wolf
-    return LogisticRegression(C=OTHER_C, solver="newton-cg", max_iter=200, class_weight="balanced")
-
-
-def _temperatures(texts: list[str], departments: list[str], sentiments: list[str]) -> dict[str, float]:
-    """Department and sentiment temperatures from out-of-fold, partly noisy, predictions.
-
-    Scoring the seeds with a model fitted to them (or with a vectorizer that saw them) makes the
-    logits look surer than they are on new text, and the temperature comes out too sharp.
-    """
-    heads = [
-        Head(departments, None, department_model, hide_cues),
-        Head(sentiments, None, _sentiment_model),
-    ]
-    oof = out_of_fold(texts, heads, build_vectorizer)
-    sentiment_temperature = fit_temperature(oof.logits[1], oof.gold[1])
-    probs = softmax(oof.logits[1], sentiment_temperature)
-    return {
-        "temperature": fit_temperature(oof.logits[0], oof.gold[0]),
-        "sentiment_temperature": sentiment_temperature,
-        "negative_floor": negative_floor(probs, oof.gold[1], oof.classes[1], POSITIVE_AS_NEGATIVE),
-    }
 
 
 class LocalClassifier:
@@ -134,7 +84,7 @@ class LocalClassifier:
         self._scorer = LinearScorer(vectorizer, (department, sentiment, language))
         n_dept, n_sent = len(department.classes_), len(sentiment.classes_)
         self._slices = (slice(0, n_dept), slice(n_dept, n_dept + n_sent), slice(n_dept + n_sent, None))
-        self._temperature = float(meta.get("temperature", 1.0))
+        self._calibrator = Calibrator.from_meta(meta)
         self._sentiment_temperature = float(meta.get("sentiment_temperature", 1.0))
         self._negative_floor = float(meta.get("negative_floor", 0.0))
 
@@ -149,20 +99,20 @@ class LocalClassifier:
         seed_part = features[: len(seeds)]
         weights = np.array([1.0] * len(seeds) + [CORRECTION_WEIGHT] * len(corrections))
         departments = [row["department"] for row in seeds] + [dept for _, dept in corrections]
-        department = _logistic(DEPARTMENT_C).fit(
+        department = logistic(DEPARTMENT_C).fit(
             hide_cues(features, vectorizer), departments, sample_weight=weights
         )
         sentiments = [row["sentiment"] for row in seeds]
-        sentiment = _sentiment_model().fit(seed_part, sentiments)
-        # corrections carry no sentiment label, and are few: both temperatures come from the seeds
-        temperatures = _temperatures(texts[: len(seeds)], departments[: len(seeds)], sentiments)
-        language = _logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
+        sentiment = sentiment_model().fit(seed_part, sentiments)
+        # corrections carry no sentiment label, and are few: both calibrations come from the seeds
+        calibration = calibrate(texts[: len(seeds)], departments[: len(seeds)], sentiments)
+        language = logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
         meta: dict[str, Any] = {
             "seed_hash": seed_hash(),
             "version": VERSION,
             "seeds": len(seeds),
             "extra": len(corrections),
-            **temperatures,
+            **calibration,
         }
         if corrections:
             meta["model_version"] = trained_version(meta["seed_hash"], corrections)
@@ -205,11 +155,8 @@ class LocalClassifier:
         )
         return [self._result(text, logits[i]) for i, text in enumerate(folded)]
 
-    def _sentiment_label(self, probs: np.ndarray) -> tuple[str, float]:
-        return _sentiment_label_of(self._sentiment.classes_, probs, self._negative_floor)
-
     def _result(self, text: str, logits: np.ndarray) -> Result:
-        dept = softmax(logits[self._slices[0]], self._temperature)
+        dept = self._calibrator.probabilities(logits[self._slices[0]])
         sent = softmax(logits[self._slices[1]], self._sentiment_temperature)
         if is_degenerate(text):  # too little text to be sure of anything: a human or the LLM decides
             dept, sent = cap_confidence(dept, DEGENERATE_CAP), cap_confidence(sent, DEGENERATE_CAP)
@@ -217,7 +164,9 @@ class LocalClassifier:
         scores = {str(label): float(p) for label, p in zip(self._department.classes_, dept, strict=True)}
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         department, confidence = ranked[0]
-        sentiment, sentiment_confidence = self._sentiment_label(sent)
+        sentiment, sentiment_confidence = sentiment_label(
+            self._sentiment.classes_, sent, self._negative_floor
+        )
         language = (
             str(self._language.classes_[int(np.argmax(lang))]) if lang.max() >= MIN_LANGUAGE_PROB else "und"
         )
@@ -238,36 +187,6 @@ class LocalClassifier:
             reason=reason,
             scores=scores,
         )
-
-
-def _sentiment_label_of(classes: Any, probs: np.ndarray, floor: float) -> tuple[str, float]:
-    order = np.argsort(-probs)
-    best = order[0]
-    if str(classes[best]) == "negative" and probs[best] < floor:
-        best = order[1]  # an unsure complaint reads as the runner-up: do not cry wolf
-    return str(classes[best]), float(probs[best])
-
-
-def trained_version(hash_of_seeds: str, corrections: Sequence[tuple[str, str]]) -> str:
-    """e.g. "local-2+37c.1a2b3c4d": the same seeds and corrections always give the same name."""
-    digest = hashlib.sha256(hash_of_seeds.encode())
-    for text, department in corrections:
-        digest.update(json.dumps([text, department], ensure_ascii=False).encode())
-    return f"{VERSION}+{len(corrections)}c.{digest.hexdigest()[:8]}"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, then rename: a reader never sees half a file, and two
-    writers never interleave (the reloader below relies on this)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def load_or_train(path: Path) -> LocalClassifier:
@@ -324,7 +243,7 @@ class ReloadingLocalClassifier:
             with self._lock:
                 if self._model is None:
                     self._model = load_or_train(self._path)
-                    self._mtime = _mtime(self._path)
+                    self._mtime = file_identity(self._path)
             return self._model
         self._maybe_reload()
         return self._model
@@ -354,7 +273,7 @@ class ReloadingLocalClassifier:
 
     def _reload_if_changed(self, now: float) -> None:
         self._checked = now
-        mtime = _mtime(self._path)
+        mtime = file_identity(self._path)
         if mtime is None or mtime == self._mtime:
             return
         try:
@@ -363,12 +282,3 @@ class ReloadingLocalClassifier:
             log.info("reloaded local model %s from %s", self._model.version, self._path)
         except Exception as exc:  # keep serving the old model rather than failing mentions
             log.warning("cannot reload local model from %s: %s", self._path, exc)
-
-
-def _mtime(path: Path) -> tuple[int, int] | None:
-    """When and which file: a rename installs a new inode even within the clock's granularity."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_ino

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.classify.calibration import DEGENERATE_CAP, Head, cap_confidence, fit_temperature, out_of_fold
-from bot.classify.features import build_vectorizer, hide_cues, softmax
-from bot.classify.local import department_model, seed_examples
+from bot.classify.calibration import DEGENERATE_CAP, cap_confidence, out_of_fold
+from bot.classify.calibrator import Calibrator
+from bot.classify.features import build_vectorizer
 from bot.classify.normalize import is_degenerate
+from bot.classify.training import department_head, seed_examples
 
-THRESHOLDS = (0.0, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99, 1.01)
+THRESHOLDS = (0.0, 0.6, 0.7, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.93, 0.95, 0.97, 0.99, 1.01)
 TARGET = 0.97  # share of actionable mentions that must reach the right channel
 
 
@@ -69,16 +70,18 @@ def cheapest(points: Sequence[OraclePoint], target: float = TARGET) -> OraclePoi
     return min(meeting, key=lambda p: (p.calls_per_mention, p.threshold)) if meeting else None
 
 
-def seed_sweep(*, min_confidence: float = 0.6, seed: int = 0) -> list[OraclePoint]:
+def seed_sweep(
+    *, min_confidence: float = 0.6, seed: int = 0, thresholds: Sequence[float] = THRESHOLDS
+) -> list[OraclePoint]:
     """The curve from seeds cross-validation: out-of-fold, calibrated, half of it noisy copies.
 
     This is what the default `CASCADE_LOCAL_CONFIDENCE` is chosen from (never from dev data).
     """
     seeds = seed_examples()
     departments = [row["department"] for row in seeds]
-    head = Head(departments, None, department_model, hide_cues)
-    oof = out_of_fold([row["text"] for row in seeds], [head], build_vectorizer, seed=seed)
-    probs = softmax(oof.logits[0], fit_temperature(oof.logits[0], oof.gold[0]))
+    texts = [row["text"] for row in seeds]
+    oof = out_of_fold(texts, [department_head(departments)], build_vectorizer, seed=seed)
+    probs = Calibrator.fit(oof.logits[0], oof.gold[0]).probabilities(oof.logits[0])
     probs = np.array(
         [
             cap_confidence(p, DEGENERATE_CAP) if is_degenerate(t) else p
@@ -88,7 +91,9 @@ def seed_sweep(*, min_confidence: float = 0.6, seed: int = 0) -> list[OraclePoin
     classes = oof.classes[0]
     predicted = [classes[i] for i in probs.argmax(axis=1)]
     gold = [classes[i] for i in oof.gold[0]]
-    return sweep(gold, predicted, list(probs.max(axis=1)), min_confidence=min_confidence)
+    return sweep(
+        gold, predicted, list(probs.max(axis=1)), min_confidence=min_confidence, thresholds=thresholds
+    )
 
 
 def _ratio(numerator: float, denominator: float) -> float:
