@@ -65,6 +65,7 @@ def _mention_values(incoming: IncomingMention) -> dict[str, Any]:
         "source_id": incoming.source_id,
         "origin": incoming.origin,
         "source": incoming.source,
+        "source_name": incoming.source_name[:64] or None,  # NULL: not from a built-in listener
         "author": incoming.author,
         "url": incoming.url,
         "lang_hint": incoming.lang_hint,
