@@ -21,9 +21,11 @@ SHARED = "https://blog.example/lumo-teams"
 
 
 def rules_with_sources(tmp_path: Path, fake: FakeSources, *names: str) -> RoutingRules:
+    # names unlike their types, so a card showing "type · name" is told apart from one showing the type
+    reddit, hn = fake.url("reddit"), fake.url("hn")
     entries = {
-        "reddit": f'  - {{name: reddit-brand, type: reddit, query: lumo, base_url: "{fake.url("reddit")}"}}',
-        "hn": f'  - {{name: hn_lumo, type: hackernews, query: lumo, every: 10m, base_url: "{fake.url("hn")}"}}',  # noqa: E501
+        "reddit": f'  - {{name: reddit-brand, type: reddit, query: lumo, base_url: "{reddit}"}}',
+        "hn": f'  - {{name: hn_lumo, type: hackernews, query: lumo, every: 10m, base_url: "{hn}"}}',
     }
     path = tmp_path / "with_sources.yaml"
     path.write_text(RULES_YAML + "sources:\n" + "\n".join(entries[n] for n in names) + "\n", encoding="utf-8")
