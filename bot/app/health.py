@@ -9,12 +9,15 @@
   database and schema;
 - backlog: the age of the oldest pending mention and outbox row. Reported, not judged: a long Slack
   outage legitimately keeps rows pending, and taking the web front out of rotation would not help.
+- sources: the built-in listeners whose last poll failed, with since when and the last error. Also
+  reported, not judged (the check is "degraded", never failing): one dead feed must not get the
+  process restarted or taken out of rotation, since the other sources and Slack intake still work.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -26,6 +29,7 @@ from bot.app.supervise import WorkerStatus
 from bot.domain.clock import utcnow
 from bot.store.backlog import oldest_pending_ages
 from bot.store.migrate import schema_state
+from bot.store.sources import failing_sources
 
 Check = dict[str, Any]
 
@@ -36,20 +40,25 @@ class Workers(Protocol):
 
 @dataclass
 class Readiness:
-    """Answers /readyz for one process: `engine` is its database, `runtime` its threads (None: web role)."""
+    """Answers /readyz for one process: `engine` is its database, `runtime` its threads (None: web role),
+    `sources` the configured listeners' names, read on every check (None: every listener with a row)."""
 
     engine: Engine
     runtime: Workers | None = None
+    sources: Callable[[], Sequence[str]] | None = None
     timeout: float = 3.0
     clock: Callable[[], datetime] = utcnow
     _busy: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def check(self) -> tuple[bool, dict[str, Any]]:
-        """(ready, body): ready when every check is ok; the body lists each check and the failures."""
-        database, schema, backlog = self._database_checks()
+        """(ready, body): ready when every check is ok; the body lists each check, the failures and the
+        degraded checks (working, but something in them needs a look)."""
+        database, schema, backlog, sources = self._database_checks()
         checks = {"database": database, "schema": schema, "workers": self._workers(), "backlog": backlog}
+        checks["sources"] = sources
         failing = [name for name, result in checks.items() if not result["ok"]]
-        return not failing, {"ready": not failing, "failing": failing, "checks": checks}
+        degraded = [name for name, result in checks.items() if result.get("degraded")]
+        return not failing, {"ready": not failing, "failing": failing, "degraded": degraded, "checks": checks}
 
     def _workers(self) -> Check:
         statuses = self.runtime.workers() if self.runtime is not None else []
@@ -60,7 +69,7 @@ class Readiness:
         }
         return {"ok": all(s.ok for s in statuses), "threads": threads}
 
-    def _database_checks(self) -> tuple[Check, Check, Check]:
+    def _database_checks(self) -> tuple[Check, Check, Check, Check]:
         """Run the queries on a helper thread; a hung or unreachable database fails all three checks."""
         if not self._busy.acquire(blocking=False):
             return _unknown("the previous database check has not answered yet")
@@ -72,7 +81,7 @@ class Readiness:
             return _unknown(f"no answer within {self.timeout:g}s")
         if "error" in box:
             return _unknown(f"unreachable: {box['error']}")
-        return box["database"], box["schema"], box["backlog"]
+        return box["database"], box["schema"], box["backlog"], box["sources"]
 
     def _probe(self, box: dict[str, Any]) -> None:
         try:
@@ -81,6 +90,7 @@ class Readiness:
             box["database"] = {"ok": True}
             box["schema"] = _attempt(self._schema)
             box["backlog"] = _attempt(self._backlog)
+            box["sources"] = self._sources()
         except Exception as exc:  # whatever the driver raises, /readyz answers 503 with the reason
             box["error"] = _reason(exc)
         finally:
@@ -97,6 +107,28 @@ class Readiness:
         with self.engine.connect() as conn:
             return {"ok": True, **oldest_pending_ages(conn, self.clock())}
 
+    def _sources(self) -> Check:
+        try:
+            rows = failing_sources(self.engine, None if self.sources is None else list(self.sources()))
+        except Exception as exc:  # e.g. the schema check's problem: that check says so and fails
+            return {"ok": True, "degraded": False, "failing": [], "error": _reason(exc)}
+        failing = [
+            {
+                "name": row.name,
+                "since": _iso(row.failing_since),  # None for a run that began before revision 0009
+                "consecutive_failures": row.consecutive_failures,
+                "last_error": row.last_error,
+                "last_error_at": _iso(row.last_error_at),
+                "last_success_at": _iso(row.last_success_at),
+            }
+            for row in rows
+        ]
+        return {"ok": True, "degraded": bool(failing), "failing": failing}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(timespec="seconds") + "Z"  # naive UTC in the database
+
 
 def _attempt(check: Callable[[], Check]) -> Check:
     try:
@@ -110,9 +142,11 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
-def _unknown(reason: str) -> tuple[Check, Check, Check]:
+def _unknown(reason: str) -> tuple[Check, Check, Check, Check]:
+    unknown = "unknown: the database did not answer"
     return (
         {"ok": False, "error": reason},
-        {"ok": False, "error": "unknown: the database did not answer"},
-        {"ok": False, "error": "unknown: the database did not answer"},
+        {"ok": False, "error": unknown},
+        {"ok": False, "error": unknown},
+        {"ok": True, "degraded": False, "failing": [], "error": unknown},  # the database check fails
     )

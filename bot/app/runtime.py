@@ -166,7 +166,7 @@ def run_http(settings: Settings, *, host: str, port: int, role: str) -> int:
     services = build_services(settings, with_slack=True)
     join_rule_channels(services)
     runtime = Runtime()
-    readiness = Readiness(services.engine, runtime)
+    readiness = Readiness(services.engine, runtime, sources=lambda: [s.name for s in services.rules.sources])
     if role == "worker":  # no Slack events, no /ingest: probes and metrics for the orchestrator
         app, threads = WebApp(services, None, readiness, health_only=True), 2
     else:

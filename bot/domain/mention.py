@@ -23,3 +23,4 @@ class IncomingMention:
     slack_channel: str = ""
     slack_ts: str = ""
     link: str = ""  # the outside page a post shares (listeners), so one link groups into one card thread
+    source_name: str = ""  # the `sources:` entry a listener polled it for (cards and /insights show it)

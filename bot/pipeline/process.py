@@ -201,6 +201,7 @@ def card_view(mention: Mention, result: Result, route: Route, *, people: People 
         text=mention.text,
         author=author,
         source=mention.source,
+        source_name=mention.source_name or "",
         url=url,
         created_at=mention.created_at,
         department=result.department,

@@ -54,6 +54,14 @@ class CardView:
     state_note: str = ""  # trusted markup built by the bot, e.g. "moved to #team-sales by <@U1>"
     ping: str = ""  # trusted escalation markup from bot.domain.routing.ping_markup
     version: int = 0  # mention.version when rendered: the buttons carry it to detect stale clicks
+    source_name: str = ""  # the built-in listener's `sources:` name, e.g. "reddit-brand" ('' for others)
+
+
+def source_label(source: str, source_name: str = "") -> str:
+    """'reddit · reddit-brand' for a listener's mention, else just the source type (plain, unescaped)."""
+    if not source_name or source_name == source:
+        return source
+    return f"{source} · {source_name}" if source else source_name
 
 
 def escaped_within(text: str, limit: int) -> str:
@@ -100,7 +108,7 @@ def _fields(view: CardView) -> list[dict[str, Any]]:
         decided += " · needs triage"
     pairs = [
         ("Author", escaped_within(view.author or "unknown", 300)),
-        ("Source", escaped_within(view.source or "unknown", 100)),
+        ("Source", escaped_within(source_label(view.source, view.source_name) or "unknown", 170)),
         ("Confidence", decided),
         ("Link", link_markup(view.url)),
     ]
@@ -207,7 +215,7 @@ def render_duplicate_reply(view: CardView) -> dict[str, Any]:
     """Thread reply under the first card when a near-duplicate shows up again."""
     author = view.author or "unknown"
     who = escaped_within(author if author.startswith("@") else f"@{author}", 300)
-    where = escaped_within(view.source or "an unknown source", 100)
+    where = escaped_within(source_label(view.source, view.source_name) or "an unknown source", 170)
     link = link_markup(view.url, "link") if view.url else ""
     text = f"🔁 Seen again from {who} on {where}" + (f" · {link}" if link else "")
     snippet = escaped_within(view.text, 500)

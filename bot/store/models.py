@@ -22,6 +22,8 @@ class Mention(SQLModel, table=True):
     source_id: str = Field(unique=True, max_length=300)  # e.g. "slack:C1:1700.1", "ingest:tw-123"
     origin: str = Field(max_length=20)  # slack_message | app_mention | ingest | replay | demo | listener
     source: str = Field(default="", max_length=100)  # twitter, reddit, linkedin, …
+    # the `sources:` entry a built-in listener stored it under (e.g. "reddit-brand"); None for other intakes
+    source_name: str | None = Field(default=None, max_length=64)
     author: str = Field(default="", max_length=300)
     url: str = Field(default="", max_length=2000)
     lang_hint: str = Field(default="", max_length=10)
@@ -165,6 +167,7 @@ class SourceCursor(SQLModel, table=True):
     items_today: int = 0  # items fetched on `items_day` (before the match filter)
     items_day: str = Field(default="", max_length=10)  # YYYY-MM-DD (UTC) that items_today counts
     consecutive_failures: int = 0
+    failing_since: NaiveDatetime | None = None  # the first failure of the current run (None: healthy)
 
 
 class ChannelPace(SQLModel, table=True):

@@ -31,7 +31,7 @@ NOT_COUNTED = ("", "none")
 # The columns of the reports' MentionRow: the mention with its latest classification.
 ROW_COLUMNS = (
     "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
-    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence"
+    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence, m.source_name"
 )
 _LATEST = "LEFT JOIN classification c ON c.id = m.classification_id"
 # Every department that holds a mention, one index probe each (ix_mention_dept_received), not a scan.

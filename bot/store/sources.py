@@ -121,6 +121,7 @@ def record_success(
                 items_today=counted,
                 items_day=day,
                 consecutive_failures=0,
+                failing_since=None,
             )
         )
         if done.rowcount != 1:
@@ -150,6 +151,8 @@ def record_failure(
                 last_error_at=now,
                 last_error=error[:MAX_ERROR_CHARS],
                 consecutive_failures=failures,
+                # the first failure of a run starts it; later ones keep it (a success clears it)
+                failing_since=case((CURSORS.c.consecutive_failures == 0, now), else_=CURSORS.c.failing_since),
             )
         )
     return failures
@@ -170,6 +173,16 @@ def source_states(engine: Engine) -> dict[str, SourceCursor]:
     with Session(engine, expire_on_commit=False) as session:
         rows = session.exec(select_rows(SourceCursor).order_by(col(SourceCursor.name))).all()
         return {row.name: row for row in rows}
+
+
+def failing_sources(engine: Engine, names: Sequence[str] | None = None) -> list[SourceCursor]:
+    """The listeners whose last poll failed (a run of failures not yet ended by a success), by name;
+    only those in `names` when given (the configured ones: a removed source's old row is not news)."""
+    with Session(engine, expire_on_commit=False) as session:
+        query = select_rows(SourceCursor).where(col(SourceCursor.consecutive_failures) > 0)
+        if names is not None:
+            query = query.where(col(SourceCursor.name).in_(list(names)))
+        return list(session.exec(query.order_by(col(SourceCursor.name))).all())
 
 
 def _decode(raw: str | None) -> dict[str, Any]:

@@ -118,6 +118,18 @@ def test_a_command_whose_text_contains_the_word_payload_is_still_a_command(
         assert "webhook is empty" in found
 
 
+def test_search_and_top_show_the_source_and_the_listener_name(
+    sqlite_engine: Engine, rules: RoutingRules
+) -> None:
+    seed(sqlite_engine, "lumo refund <!channel>", "support", now=utcnow(), source=("reddit", "reddit_brand"))
+    seed(sqlite_engine, "refund by mail", "support", now=utcnow(), age=timedelta(hours=2))
+    with running_app(sqlite_engine, rules) as h:
+        for answer in (_answer(h, "search refund"), _answer(h, "top support")):
+            assert "_ · reddit · reddit_brand" in answer  # after the italics: a name may hold '_'
+            assert "_ · twitter" in answer and "twitter · " not in answer
+            assert "<!channel>" not in answer
+
+
 def test_ask_without_an_llm_says_so(sqlite_engine: Engine, rules: RoutingRules) -> None:
     with running_app(sqlite_engine, rules) as h:
         assert "needs an LLM" in _answer(h, "ask what do people think about refunds?")

@@ -166,3 +166,16 @@ def test_duplicate_reply_names_author_source_and_link() -> None:
     assert "<https://r.example/1|link>" in text
     assert "<@U9>" not in _all_text(reply)
     assert reply["text"].startswith("🔁 Seen again from @bob")
+
+
+def _fields_text(view: CardView) -> str:
+    return " ".join(f["text"] for f in _block(render_card(view), "section")[1]["fields"])
+
+
+def test_a_listener_card_shows_the_source_type_and_its_name() -> None:
+    view = replace(VIEW, source="reddit", source_name="reddit-brand")
+    assert "*Source*\nreddit · reddit-brand " in _fields_text(view)
+    assert "on reddit · reddit-brand" in _all_text(render_duplicate_reply(view))
+    # a name equal to the type (`name: reddit, type: reddit`) is not shown twice; no type: the name alone
+    assert "*Source*\nreddit " in _fields_text(replace(view, source_name="reddit"))
+    assert "*Source*\nreddit-brand " in _fields_text(replace(view, source=""))

@@ -21,9 +21,11 @@ SHARED = "https://blog.example/lumo-teams"
 
 
 def rules_with_sources(tmp_path: Path, fake: FakeSources, *names: str) -> RoutingRules:
+    # names unlike their types, so a card showing "type · name" is told apart from one showing the type
+    reddit, hn = fake.url("reddit"), fake.url("hn")
     entries = {
-        "reddit": f'  - {{name: reddit, type: reddit, query: lumo, base_url: "{fake.url("reddit")}"}}',
-        "hn": f'  - {{name: hn, type: hackernews, query: lumo, every: 10m, base_url: "{fake.url("hn")}"}}',
+        "reddit": f'  - {{name: reddit-brand, type: reddit, query: lumo, base_url: "{reddit}"}}',
+        "hn": f'  - {{name: hn_lumo, type: hackernews, query: lumo, every: 10m, base_url: "{hn}"}}',
     }
     path = tmp_path / "with_sources.yaml"
     path.write_text(RULES_YAML + "sources:\n" + "\n".join(entries[n] for n in names) + "\n", encoding="utf-8")
@@ -60,6 +62,11 @@ def test_the_same_link_on_reddit_and_hn_is_one_card_and_a_thread_reply(
         assert {first.source_id, second.source_id} == {"reddit:t3_a1", "hn:7"}
         assert cards[0].mention_id == first.id and second.duplicate_of == first.id
         assert second.url in cards[1].raw
+        # each mention keeps the `sources:` name it was polled for; the card and the reply show it
+        labels = {"reddit-brand": "reddit · reddit-brand", "hn_lumo": "hackernews · hn_lumo"}
+        assert {first.source_name, second.source_name} == set(labels)
+        assert labels[first.source_name or ""] in cards[0].raw
+        assert f"Seen again from @{second.author} on {labels[second.source_name or '']}" in cards[1].raw
 
 
 def test_a_hostile_post_ends_as_an_inert_card(engine: Engine, tmp_path: Path, fake: FakeSources) -> None:

@@ -53,8 +53,10 @@ def owner_id() -> str:
     return f"{socket.gethostname()[:60]}:{os.getpid()}:{next(_OWNER_SEQ)}"
 
 
-def as_incoming(item: Item) -> IncomingMention | None:
-    """An item as a mention to store (None when it has no text at all). Escaping happens at render."""
+def as_incoming(item: Item, source_name: str = "") -> IncomingMention | None:
+    """An item as a mention to store (None when it has no text at all). Escaping happens at render.
+
+    `source_name` is the `sources:` entry that polled it, kept so cards and /insights can show it."""
     text = clean_plain(item.text)
     if not text:
         return None
@@ -68,6 +70,7 @@ def as_incoming(item: Item) -> IncomingMention | None:
         lang_hint=(item.lang or "")[:10],
         created_at=to_naive_utc(item.created_at),
         link=(item.link or "")[:2000],
+        source_name=source_name,
     )
 
 
@@ -170,7 +173,7 @@ class SourcePoller:
             if failures == 1:  # once, when it starts failing; `python -m bot sources` shows the rest
                 log.warning("source %s (%s) failing: %s; next try %s", config.name, config.type, error, due)
             return Outcome(config.name, ok=False, fetched=result.fetched, error=error)
-        mentions = [m for m in (as_incoming(item) for item in result.items) if m is not None]
+        mentions = [m for m in (as_incoming(item, config.name) for item in result.items) if m is not None]
         stored = record_success(
             self.engine,
             claim,

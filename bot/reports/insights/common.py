@@ -16,7 +16,7 @@ from bot.domain.clock import to_naive_utc
 LATEST_CLASSIFICATION = "LEFT JOIN classification c ON c.id = m.classification_id"
 ROW_COLUMNS = (
     "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
-    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence"
+    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence, m.source_name"
 )
 URGENCY_ORDER = "CASE c.urgency WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END"
 SENTIMENT_ORDER = "CASE c.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
@@ -41,6 +41,7 @@ class MentionRow:
     summary: str = ""
     topics: tuple[str, ...] = ()
     confidence: float = 0.0
+    source_name: str = ""  # the built-in listener's `sources:` name ('' for other intakes)
 
 
 def to_row(record: Any) -> MentionRow:
@@ -65,6 +66,7 @@ def to_row(record: Any) -> MentionRow:
         summary=record.summary or "",
         topics=split_topics(record.topics),
         confidence=float(record.confidence or 0.0),
+        source_name=record.source_name or "",
     )
 
 

@@ -14,7 +14,14 @@ from bot.reports.insights.common import MentionRow
 from bot.reports.insights.route import DryRun
 from bot.reports.insights.search import SearchResult
 from bot.reports.insights.stats import SENTIMENTS, Stats
-from bot.slack.cards import DEPARTMENT_EMOJI, SENTIMENT_EMOJI, URGENCY_EMOJI, escaped_within, link_markup
+from bot.slack.cards import (
+    DEPARTMENT_EMOJI,
+    SENTIMENT_EMOJI,
+    URGENCY_EMOJI,
+    escaped_within,
+    link_markup,
+    source_label,
+)
 
 Message = dict[str, Any]
 HELP = (
@@ -89,7 +96,9 @@ def mention_line(row: MentionRow, number: int | None = None) -> str:
     when = row.received_at.strftime("%b %d %H:%M") if row.received_at else ""
     link = mention_link(row)
     tail = f" · {link_markup(link, 'open')}" if link else ""
-    meta = f"_{title(row.department)} · #{row.id} · {when}_{tail}"
+    source = source_label(row.source, row.source_name)
+    where = f" · {escaped_within(source, 170)}" if source else ""  # outside the italics: names may hold '_'
+    meta = f"_{title(row.department)} · #{row.id} · {when}_{where}{tail}"
     return f"{prefix}{marks} {escaped_within(row.text, 280)}\n{meta}"
 
 

@@ -40,6 +40,7 @@ def _columns() -> list[Any]:
         C.c.summary,
         C.c.topics,
         C.c.confidence,
+        M.c.source_name,
     ]
 
 

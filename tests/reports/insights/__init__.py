@@ -26,6 +26,7 @@ def seed(
     now: datetime | None = None,
     state: str = "new",
     slack: tuple[str, str] = ("", ""),
+    source: tuple[str, str | None] = ("twitter", None),
 ) -> int:
     """Store one routed mention received `age` before `now` (default NOW) and return its id."""
     received = (now or NOW) - age
@@ -39,15 +40,18 @@ def seed(
         "state": state,
         "channel": slack[0],
         "ts": slack[1],
+        "source": source[0],
+        "source_name": source[1],
     }
     # Plain SQL, like the benchmark's bulk insert: the stored format is what the app writes.
     with engine.begin() as conn:
         mention_id = conn.execute(
             text_sql(
-                "INSERT INTO mention (source_id, origin, source, author, url, lang_hint, text, text_hash, "
-                "slack_channel, slack_ts, created_at, received_at, status, department, state, handled_by) "
-                "VALUES (:source_id, 'ingest', 'twitter', '@someone', :url, '', :text, :text_hash, :channel, "
-                ":ts, :received, :received, 'routed', :department, :state, '') RETURNING id"
+                "INSERT INTO mention (source_id, origin, source, source_name, author, url, lang_hint, text, "
+                "text_hash, slack_channel, slack_ts, created_at, received_at, status, department, state, "
+                "handled_by) VALUES (:source_id, 'ingest', :source, :source_name, '@someone', :url, '', "
+                ":text, :text_hash, :channel, :ts, :received, :received, 'routed', :department, :state, '') "
+                "RETURNING id"
             ),
             mention,
         ).scalar_one()

@@ -72,3 +72,13 @@ def test_search_follows_updates_and_deletes(engine: Engine) -> None:
         conn.execute(text("DELETE FROM classification"))
         conn.execute(text("DELETE FROM mention"))
     assert search_mentions(engine, "second", visible={"support"}).total == 0
+
+
+def test_rows_carry_the_listener_name(engine: Engine) -> None:
+    """A built-in listener's mention keeps its `sources:` name; other intakes have none."""
+    seed(engine, "lumo refund please", "support", source=("reddit", "reddit-brand"))
+    seed(engine, "another refund story", "support", age=timedelta(hours=2))
+    found = search_mentions(engine, "refund", visible={"support"}).rows
+    assert [(r.source, r.source_name) for r in found] == [("reddit", "reddit-brand"), ("twitter", "")]
+    rows, _ = top_mentions(engine, "support", window=timedelta(days=1), now=NOW)
+    assert [(r.source, r.source_name) for r in rows] == [("reddit", "reddit-brand"), ("twitter", "")]

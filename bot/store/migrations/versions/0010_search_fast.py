@@ -22,7 +22,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0010_search_fast"
-down_revision = "0008_retrain"
+down_revision = "0009_source_name"
 branch_labels = None
 depends_on = None
 
