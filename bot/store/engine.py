@@ -16,6 +16,20 @@ from sqlmodel import Session, create_engine
 import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.domain.dburl import normalize_database_url
 
+# Outside bot.store, code names these types through this module and never imports SQLAlchemy itself
+# (an import-linter contract in pyproject.toml keeps it so).
+__all__ = [
+    "Connection",
+    "Engine",
+    "Session",
+    "init_db",
+    "insert_ignoring_duplicates",
+    "is_postgres",
+    "link_latest_classifications",
+    "make_engine",
+    "session_scope",
+]
+
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so web and worker threads can share it."""

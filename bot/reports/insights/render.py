@@ -10,11 +10,11 @@ from typing import Any
 
 from bot.reports.digests import notable
 from bot.reports.insights.ask import Answer
-from bot.reports.insights.common import MentionRow
 from bot.reports.insights.route import DryRun
 from bot.reports.insights.search import SearchResult
 from bot.reports.insights.stats import SENTIMENTS, Stats
 from bot.slack.cards import DEPARTMENT_EMOJI, SENTIMENT_EMOJI, URGENCY_EMOJI, escaped_within, link_markup
+from bot.store.mention_rows import MentionRow
 
 Message = dict[str, Any]
 HELP = (
