@@ -27,6 +27,7 @@ __all__ = [
     "is_postgres",
     "link_latest_classifications",
     "make_engine",
+    "ping",
     "session_scope",
 ]
 
@@ -84,6 +85,12 @@ def insert_ignoring_duplicates(dialect: str, table: Table, values: dict[str, Any
     """INSERT … ON CONFLICT (key) DO NOTHING: race-safe dedupe on SQLite and PostgreSQL alike."""
     insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
     return insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (SELECT 1); raises whatever the driver raises when it cannot."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def is_postgres(engine: Engine) -> bool:
