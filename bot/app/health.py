@@ -22,12 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-
 from bot.app.supervise import WorkerStatus
 from bot.domain.clock import utcnow
 from bot.store.backlog import oldest_pending_ages
+from bot.store.engine import Engine, ping
 from bot.store.migrate import schema_state
 from bot.store.sources import failing_sources
 
@@ -85,8 +83,7 @@ class Readiness:
 
     def _probe(self, box: dict[str, Any]) -> None:
         try:
-            with self.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            ping(self.engine)
             box["database"] = {"ok": True}
             box["schema"] = _attempt(self._schema)
             box["backlog"] = _attempt(self._backlog)

@@ -23,11 +23,11 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
-from sqlalchemy.engine import Engine
 
 from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.store.backlog import oldest_pending_ages, pending_counts
+from bot.store.engine import Engine
 
 log = logging.getLogger(__name__)
 _GAUGES = (

@@ -14,21 +14,18 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import delete, func, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from bot.context import Services
 from bot.domain import metrics
 from bot.domain.clock import utcnow
 from bot.domain.rules import Digest, RoutingRules, parse_duration
-from bot.store.engine import session_scope
-from bot.store.models import DigestRun
+from bot.store.digest_runs import claim_slot, forget_runs, last_run
 
 log = logging.getLogger(__name__)
 LATE_AFTER = timedelta(minutes=15)  # a slot sent later than this says so in the message
@@ -74,25 +71,6 @@ def missed_slots(digest: Digest, *, last_run: datetime | None, now: datetime) ->
         return []
     slot = latest_slot(digest, now)
     return [slot] if slot is not None and slot > last_run else []
-
-
-def claim_slot(engine: Engine, digest_name: str, slot: datetime, *, late: bool) -> bool:
-    """Insert the slot's row; False when another process (or an earlier run) already has it."""
-    try:
-        with session_scope(engine) as session:
-            session.add(DigestRun(digest_name=digest_name, slot=slot, late=late, created_at=utcnow()))
-    except IntegrityError:
-        return False
-    return True
-
-
-def last_run(engine: Engine, digest_name: str) -> datetime | None:
-    table = DigestRun.__table__  # type: ignore[attr-defined]
-    with engine.connect() as conn:
-        value = conn.execute(
-            select(func.max(table.c.slot)).where(table.c.digest_name == digest_name)
-        ).scalar()
-    return value if isinstance(value, datetime) else None
 
 
 def floor_time(moment: datetime, step: timedelta) -> datetime:
@@ -219,12 +197,9 @@ class SchedulerRunner:
             log.exception("digest %s slot %s could not be composed", digest.name, slot)
             metrics.digest_run(digest.name, "failed")
             return False
-        try:
-            with session_scope(self._services.engine) as session:
-                session.add(DigestRun(digest_name=digest.name, slot=slot, late=late, created_at=utcnow()))
-                session.flush()  # the unique slot key: a second claimant fails here, before enqueueing
-                enqueue_digest(session, digest, f"{slot:%Y-%m-%dT%H:%M}", messages, chart, end=slot)
-        except IntegrityError:
+        key = f"{slot:%Y-%m-%dT%H:%M}"
+        queue = partial(enqueue_digest, digest=digest, key=key, messages=messages, chart=chart, end=slot)
+        if not claim_slot(self._services.engine, digest.name, slot, late=late, then=queue):
             log.info("digest %s slot %s already claimed elsewhere; skipping", digest.name, slot)
             metrics.digest_run(digest.name, "claimed_elsewhere")
             return False
@@ -250,9 +225,5 @@ class SchedulerRunner:
             check_spikes(self._services, now=now)
         except Exception:
             log.exception("spike check failed")
-        table = DigestRun.__table__  # type: ignore[attr-defined]
-        with session_scope(engine) as session:  # the check's claim rows are only needed briefly
-            session.execute(
-                delete(table).where(table.c.digest_name == ALERT_JOB, table.c.slot < now - timedelta(days=1))
-            )
+        forget_runs(engine, ALERT_JOB, now - timedelta(days=1))  # the check's claims are only needed briefly
         return True

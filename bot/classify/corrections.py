@@ -11,26 +11,17 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlalchemy import text as sql
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
-
 from bot.domain.clock import utcnow
 from bot.domain.result import Few
 from bot.domain.rules import LABELS
 from bot.domain.text import truncate
+from bot.store.corrections import add_correction, latest_corrections
+from bot.store.engine import Engine, Session
 from bot.store.models import Correction, Mention
 
 log = logging.getLogger(__name__)
 RECENT = 500  # candidate corrections considered for few-shot examples
 _WORDS = re.compile(r"\w{3,}", re.UNICODE)  # ignore 1–2 letter words: they match everything
-# The latest correction per mention; the text is cut in SQL so huge mentions never reach Python whole.
-_LATEST = (
-    "SELECT substr(m.text, 1, 2000) AS body, c.to_department AS label FROM correction c "
-    "JOIN mention m ON m.id = c.mention_id "
-    "WHERE c.id = (SELECT MAX(c2.id) FROM correction c2 WHERE c2.mention_id = c.mention_id) "
-    "ORDER BY c.id DESC"
-)
 
 
 def record_correction(
@@ -44,43 +35,19 @@ def record_correction(
         raise ValueError(f"unknown department {to_department!r}")
     if mention.id is None or mention.department == to_department:
         return None
-    correction = Correction(
+    return add_correction(
+        session,
         mention_id=mention.id,
         from_department=mention.department or "none",
         to_department=to_department,
         user_id=user_id,
         created_at=utcnow(),
     )
-    session.add(correction)
-    session.flush()
-    return correction
-
-
-def corrections_of(session: Session, mention_id: int) -> list[Correction]:
-    """A mention's corrections, oldest first (who, when, from, to)."""
-    query = select(Correction).where(Correction.mention_id == mention_id).order_by(col(Correction.id))
-    return list(session.exec(query).all())
 
 
 def correction_examples(engine: Engine, limit: int | None = None) -> list[tuple[str, str]]:
     """(text, department) for every corrected mention, newest first: training data for `bot train`."""
-    statement = _LATEST + (" LIMIT :limit" if limit is not None else "")
-    with engine.connect() as conn:
-        rows = conn.execute(sql(statement), {"limit": limit} if limit is not None else {}).all()
-    return [(str(row.body), str(row.label)) for row in rows if row.label in LABELS]
-
-
-def corrections_after(engine: Engine, after_id: int) -> tuple[int, int]:
-    """(how many corrections have an id above `after_id`, the highest correction id overall)."""
-    with engine.connect() as conn:
-        row = conn.execute(
-            sql(
-                "SELECT (SELECT COUNT(*) FROM correction WHERE id > :after) AS new, "
-                "(SELECT COALESCE(MAX(id), 0) FROM correction) AS top"
-            ),
-            {"after": after_id},
-        ).one()
-    return int(row.new), int(row.top)
+    return [(body, label) for body, label in latest_corrections(engine, limit) if label in LABELS]
 
 
 def few_shots_for(engine: Engine, text: str, *, limit: int = 6, max_chars: int = 300) -> tuple[Few, ...]:

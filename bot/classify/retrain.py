@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
-
-from bot.classify.corrections import correction_examples, corrections_after
+from bot.classify.corrections import correction_examples
 from bot.classify.local import LocalClassifier, ReloadingLocalClassifier, seed_hash, write_atomically
 from bot.domain.clock import utcnow
+from bot.store.corrections import corrections_after
+from bot.store.engine import Engine
 from bot.store.leases import claim_lease, release_lease
 from bot.store.local_models import NewModel, latest_model, model_bytes, models_count, publish_model
 

@@ -8,9 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import func
-from sqlmodel import col, select
-
 from bot.app.bootstrap import build_services
 from bot.context import Services
 from bot.delivery.senders import TerminalSender
@@ -21,9 +18,8 @@ from bot.intake.incoming import from_record
 from bot.intake.sources.http import SourceHttp
 from bot.intake.sources.runner import SourcePoller
 from bot.pipeline.worker import ClassificationWorker
-from bot.store.engine import session_scope
 from bot.store.mentions import store_mention
-from bot.store.models import Classification, Delivery, Mention
+from bot.store.totals import totals
 
 DEMO_DB = Path(".cache/demo.db")
 
@@ -85,19 +81,8 @@ def _drain(services: Services, sender: TerminalSender) -> None:
 
 def summary(services: Services, stored: int) -> str:
     """A per-department table: mentions, cards posted, and the sentiment split."""
-    with session_scope(services.engine) as session:
-        per_dept = dict(
-            session.exec(select(Mention.department, func.count()).group_by(Mention.department)).all()
-        )
-        sentiment = session.exec(
-            select(Mention.department, Classification.sentiment, func.count())
-            .join(Classification, col(Classification.mention_id) == col(Mention.id))
-            .group_by(Mention.department, Classification.sentiment)
-        ).all()
-        posted = dict(session.exec(select(Delivery.channel, func.count()).group_by(Delivery.channel)).all())
-    split: dict[str, dict[str, int]] = {}
-    for dept, mood, count in sentiment:
-        split.setdefault(dept, {})[mood] = count
+    counted = totals(services.engine)
+    per_dept, split, posted = counted.mentions, counted.sentiment, counted.posted
     lines = ["", f"Summary: {stored} mentions stored and classified", ""]
     lines.append(f"{'department':<12}{'mentions':>9}  {'negative':>8} {'neutral':>8} {'positive':>8}")
     for dept in (*services.rules.departments, "none"):

@@ -17,19 +17,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
-
 from bot.context import Services
 from bot.domain.rules import Alerts, RoutingRules, parse_duration
 from bot.domain.text import escape_for_slack, truncate
-from bot.reports.digests.compose import with_latest_classification
 from bot.reports.digests.notable import mention_link
 from bot.store import rollups
-from bot.store.engine import session_scope
-from bot.store.models import AlertRecord
+from bot.store.alert_queries import alerts_since, record_alert, window_texts
+from bot.store.engine import Engine, session_scope
 from bot.store.outbox import enqueue
-from bot.store.rollups import C, M, moment
 
 log = logging.getLogger(__name__)
 HOUR = timedelta(hours=1)
@@ -111,14 +106,7 @@ def hourly_counts(
 
 
 def in_cooldown(engine: Engine, spike: Spike, cooldown: timedelta, now: datetime) -> bool:
-    table = AlertRecord.__table__  # type: ignore[attr-defined]
-    stmt = select(func.count()).where(
-        table.c.department == spike.department,
-        table.c.topic == spike.topic,
-        table.c.created_at > now - cooldown,
-    )
-    with engine.connect() as conn:
-        return bool(conn.execute(stmt).scalar())
+    return alerts_since(engine, spike.department, spike.topic, now - cooldown) > 0
 
 
 def check_spikes(services: Services, *, now: datetime) -> list[Spike]:
@@ -133,7 +121,8 @@ def check_spikes(services: Services, *, now: datetime) -> list[Spike]:
             continue
         payload = render_alert(spike, alerts, _examples(services.engine, spike))
         with session_scope(services.engine) as session:
-            record = AlertRecord(
+            record_id = record_alert(
+                session,
                 department=spike.department,
                 topic=spike.topic,
                 window_start=spike.window_start,
@@ -141,12 +130,10 @@ def check_spikes(services: Services, *, now: datetime) -> list[Spike]:
                 baseline=spike.baseline,
                 created_at=now,
             )
-            session.add(record)
-            session.flush()
             for target in alert_targets(services.rules, alerts, spike.department):
                 enqueue(
                     session,
-                    dedupe_key=f"alert:{record.id}:{target}",
+                    dedupe_key=f"alert:{record_id}:{target}",
                     kind="dm" if target[:1] in ("U", "W") else "alert",
                     channel=target,
                     payload=payload,
@@ -158,26 +145,14 @@ def check_spikes(services: Services, *, now: datetime) -> list[Spike]:
 
 def _examples(engine: Engine, spike: Spike) -> list[tuple[str, str]]:
     """(excerpt, link) for a few mentions in the spike's window."""
-    where = [
-        M.c.department == spike.department,
-        M.c.created_at >= moment(spike.window_start),
-        M.c.created_at < moment(spike.window_end),
-    ]
-    stmt = (
-        select(M.c.text, M.c.url, M.c.slack_channel, M.c.slack_ts, func.coalesce(C.c.topics, ""))
-        .select_from(with_latest_classification())
-        .where(*where)
-        .order_by(M.c.created_at.desc())
-        .limit(200)
-    )
     found = []
-    with engine.connect() as conn:
-        for text, url, channel, ts, topics in conn.execute(stmt):
-            if spike.topic and spike.topic not in {t.strip().lower() for t in str(topics).split(",")}:
-                continue
-            found.append((truncate(" ".join(str(text).split()), 120), mention_link(url, channel, ts)))
-            if len(found) == LINKS_PER_ALERT:
-                break
+    for row in window_texts(engine, spike.department, spike.window_start, spike.window_end):
+        if spike.topic and spike.topic not in {t.strip().lower() for t in row.topics.split(",")}:
+            continue
+        link = mention_link(row.url, row.slack_channel, row.slack_ts)
+        found.append((truncate(" ".join(row.text.split()), 120), link))
+        if len(found) == LINKS_PER_ALERT:
+            break
     return found
 
 

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
-
-from bot.reports.insights.common import MentionRow
 from bot.reports.insights.render import context, mention_line, section, title
 from bot.reports.insights.stats import SENTIMENTS, Stats, compute_stats
 from bot.reports.insights.top import recent_urgent
 from bot.slack.cards import DEPARTMENT_EMOJI, SENTIMENT_EMOJI
+from bot.store.engine import Engine
+from bot.store.home_queries import triage_queue_size
+from bot.store.mention_rows import MentionRow
 
 WEEK = timedelta(days=7)
 
@@ -25,19 +24,6 @@ class HomeData:
     triage_channel: str  # channel id
     urgent: list[MentionRow]
     hidden: tuple[str, ...]  # departments whose urgent mentions this user may not read
-
-
-def triage_queue_size(engine: Engine, triage_channel: str) -> int:
-    """Mentions whose card went to triage and that nobody has handled yet."""
-    with engine.connect() as conn:
-        count = conn.execute(
-            text(
-                "SELECT COUNT(DISTINCT d.mention_id) FROM delivery d JOIN mention m ON m.id = d.mention_id "
-                "WHERE d.channel = :channel AND d.kind = 'card' AND m.state = 'new'"
-            ),
-            {"channel": triage_channel},
-        ).scalar_one()
-    return int(count)
 
 
 def build_home(

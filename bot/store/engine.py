@@ -16,6 +16,21 @@ from sqlmodel import Session, create_engine
 import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from bot.domain.dburl import normalize_database_url
 
+# Outside bot.store, code names these types through this module and never imports SQLAlchemy itself
+# (an import-linter contract in pyproject.toml keeps it so).
+__all__ = [
+    "Connection",
+    "Engine",
+    "Session",
+    "init_db",
+    "insert_ignoring_duplicates",
+    "is_postgres",
+    "link_latest_classifications",
+    "make_engine",
+    "ping",
+    "session_scope",
+]
+
 
 def make_engine(url: str) -> Engine:
     """Create the engine; SQLite gets WAL and a busy timeout so web and worker threads can share it."""
@@ -70,6 +85,12 @@ def insert_ignoring_duplicates(dialect: str, table: Table, values: dict[str, Any
     """INSERT … ON CONFLICT (key) DO NOTHING: race-safe dedupe on SQLite and PostgreSQL alike."""
     insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
     return insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
+
+
+def ping(engine: Engine) -> None:
+    """One round trip to the database (SELECT 1); raises whatever the driver raises when it cannot."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -22,18 +22,13 @@ from sqlalchemy import String, bindparam, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import TextClause
 
+from bot.store.mention_rows import LATEST_CLASSIFICATION, ROW_COLUMNS
 from bot.store.search_index import PG_MATCH, pg_tsquery, sqlite_match_in, terms
 
 COUNT_CAP = 1000
 SAMPLE_ROUNDS = 4  # the shared pass reads at most 4 x cap matches per department before counting apart
 RANK_WINDOW = 2000  # `ask` ranks the newest this many matches: a question's common words match most rows
 NOT_COUNTED = ("", "none")
-# The columns of the reports' MentionRow: the mention with its latest classification.
-ROW_COLUMNS = (
-    "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
-    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence, m.source_name"
-)
-_LATEST = "LEFT JOIN classification c ON c.id = m.classification_id"
 # Every department that holds a mention, one index probe each (ix_mention_dept_received), not a scan.
 _DEPARTMENTS = (
     "WITH RECURSIVE d(name) AS (SELECT MIN(department) FROM mention UNION ALL "
@@ -92,7 +87,8 @@ def _rows(
         q = sqlite_match_in(words, departments, any_term=any_term)
     order = "hit.score DESC, m.id DESC" if any_term else "m.id DESC"
     sql = (
-        f"SELECT {ROW_COLUMNS} FROM ({newest}) AS hit JOIN mention m ON m.id = hit.id {_LATEST} "
+        f"SELECT {ROW_COLUMNS} FROM ({newest}) AS hit JOIN mention m ON m.id = hit.id "
+        f"{LATEST_CLASSIFICATION} "
         f"ORDER BY {order} LIMIT :limit"
     )
     window = RANK_WINDOW if any_term else limit

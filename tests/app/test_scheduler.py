@@ -14,11 +14,12 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.app.scheduler import SchedulerRunner, claim_slot, latest_slot, missed_slots
+from bot.app.scheduler import SchedulerRunner, latest_slot, missed_slots
 from bot.context import Services
 from bot.domain import metrics
 from bot.domain.rules import Alerts, Digest, RoutingRules
 from bot.domain.settings import Settings
+from bot.store.digest_runs import claim_slot
 from bot.store.engine import init_db, make_engine
 from bot.store.models import DigestRun
 from tests.delivery import drain

@@ -6,11 +6,11 @@ from sqlalchemy.engine import Engine
 
 from bot.classify.corrections import (
     correction_examples,
-    corrections_of,
     few_shot_provider,
     few_shots_for,
     record_correction,
 )
+from bot.store.corrections import corrections_of
 from bot.store.engine import session_scope
 from bot.store.models import Mention
 from tests.reports.insights import seed

@@ -10,11 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import func, select
-from sqlalchemy.engine import Connection, Engine
 
 from bot.domain.clock import to_naive_utc
 from bot.domain.rules import RoutingRules
@@ -23,16 +19,13 @@ from bot.reports.digests.model import DailyCount, DepartmentTotal, DigestData
 from bot.reports.digests.notable import mention_link, notable_mentions
 from bot.reports.digests.summary import extractive_summary
 from bot.store import rollups
-from bot.store.rollups import Bucket, C, M
+from bot.store.digest_queries import summary_texts
+from bot.store.engine import Connection, Engine
+from bot.store.rollups import Bucket
 
-__all__ = ["build_digest", "mention_link", "with_latest_classification"]
+__all__ = ["build_digest", "mention_link"]
 TOP_TOPICS = 8
 SUMMARY_INPUTS = 200
-
-
-def with_latest_classification() -> Any:
-    """FROM clause: mentions outer-joined with their newest classification (by the id kept on the mention)."""
-    return M.outerjoin(C, C.c.id == M.c.classification_id)
 
 
 def build_digest(
@@ -116,12 +109,4 @@ def _summary_inputs(
         if b.department in depts:
             per_hour[b.epoch_hour or 0] += b.n
     hours = rollups.hours_holding(per_hour.items(), SUMMARY_INPUTS)
-    text = func.coalesce(func.nullif(C.c.summary, ""), M.c.text)
-    stmt = (
-        select(text)
-        .select_from(with_latest_classification())
-        .where(rollups.posted_within(start, end, hours, list(depts)))
-        .order_by(M.c.created_at.desc(), M.c.id.desc())
-        .limit(SUMMARY_INPUTS)
-    )
-    return tuple(str(t) for (t,) in conn.execute(stmt))
+    return summary_texts(conn, depts, start, end, hours, SUMMARY_INPUTS)

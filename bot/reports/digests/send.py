@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
-
 from bot.context import Services
 from bot.domain.clock import utcnow
 from bot.domain.errors import DeliveryError
@@ -27,7 +25,7 @@ from bot.reports.digests.model import DigestData
 from bot.reports.digests.render import digest_as_text, render_digest
 from bot.reports.digests.summary import with_llm_summary
 from bot.reports.visibility import Visibility
-from bot.store.engine import session_scope
+from bot.store.engine import Session, session_scope
 from bot.store.outbox import enqueue
 
 log = logging.getLogger(__name__)

@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass
 
 from openai import OpenAI
-from sqlalchemy.engine import Engine
 
 from bot.classify.llm_client import chat_text
 from bot.domain.text import truncate
-from bot.reports.insights.common import MentionRow
 from bot.reports.insights.search import search_mentions
+from bot.store.engine import Engine
+from bot.store.mention_rows import MentionRow
 
 MAX_SOURCES = 12
 MAX_SOURCE_CHARS = 400

@@ -10,7 +10,6 @@ from typing import Any
 
 from bot.reports.digests import notable
 from bot.reports.insights.ask import Answer
-from bot.reports.insights.common import MentionRow
 from bot.reports.insights.route import DryRun
 from bot.reports.insights.search import SearchResult
 from bot.reports.insights.stats import SENTIMENTS, Stats
@@ -22,6 +21,7 @@ from bot.slack.cards import (
     link_markup,
     source_label,
 )
+from bot.store.mention_rows import MentionRow
 
 Message = dict[str, Any]
 HELP = (

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.engine import Engine
-
-from bot.reports.insights.common import MentionRow, to_row
+from bot.store.engine import Engine
+from bot.store.mention_rows import MentionRow, to_row
 from bot.store.search import COUNT_CAP, search
 
 

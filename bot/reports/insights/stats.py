@@ -11,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-
 from bot.store import rollups
+from bot.store.engine import Engine
 from bot.store.rollups import Bucket, TopicBucket
 
 SENTIMENTS = ("positive", "neutral", "negative")

@@ -10,42 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import case, func, select
-from sqlalchemy.engine import Engine
-
-from bot.reports.insights.common import MentionRow, to_row
 from bot.store import rollups
-from bot.store.rollups import Bucket, C, M
+from bot.store.engine import Engine
+from bot.store.mention_rows import MentionRow, ranked_rows, urgent_rows
+from bot.store.rollups import Bucket
 
 URGENCY_RANK = {"high": 0, "normal": 1}  # anything else (low) ranks 2
 SENTIMENT_RANK = {"negative": 0, "neutral": 1}  # anything else (positive) ranks 2
-
-
-def _columns() -> list[Any]:
-    return [
-        M.c.id,
-        M.c.text,
-        M.c.department,
-        M.c.author,
-        M.c.source,
-        M.c.url,
-        M.c.slack_channel,
-        M.c.slack_ts,
-        M.c.received_at,
-        M.c.state,
-        C.c.sentiment,
-        C.c.urgency,
-        C.c.summary,
-        C.c.topics,
-        C.c.confidence,
-        M.c.source_name,
-    ]
-
-
-def _rank(column: Any, ranks: dict[str, int]) -> Any:
-    return case(*((func.coalesce(column, "") == k, v) for k, v in ranks.items()), else_=len(ranks))
 
 
 def _hours_for_top(hourly: Sequence[Bucket], limit: int) -> list[int]:
@@ -77,20 +49,8 @@ def top_mentions(
     with engine.connect() as conn:
         hourly = rollups.counts(conn, start, now, [department], by_hour=True)
         hours = _hours_for_top(hourly, limit)
-        stmt = (
-            select(*_columns())
-            .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
-            .where(rollups.posted_within(start, now, hours, [department]))
-            .where(M.c.state != "not_relevant", M.c.duplicate_of.is_(None))
-            .order_by(
-                _rank(C.c.urgency, URGENCY_RANK),
-                _rank(C.c.sentiment, SENTIMENT_RANK),
-                M.c.created_at.desc(),
-                M.c.id.desc(),
-            )
-            .limit(limit)
-        )
-        rows = [to_row(r) for r in conn.execute(stmt)]
+        ranks = (URGENCY_RANK, SENTIMENT_RANK)
+        rows = ranked_rows(conn, department, start, now, hours, ranks=ranks, limit=limit)
     return rows, sum(b.n - b.copies for b in hourly)
 
 
@@ -105,12 +65,4 @@ def recent_urgent(
         for b in hourly:
             per_hour[b.epoch_hour or 0] += b.n - b.copies
         hours = rollups.hours_holding(per_hour.items(), limit)
-        stmt = (
-            select(*_columns())
-            .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
-            .where(rollups.posted_within(since, until, hours, names))
-            .where(C.c.urgency == "high", M.c.duplicate_of.is_(None))
-            .order_by(M.c.created_at.desc(), M.c.id.desc())
-            .limit(limit)
-        )
-        return [to_row(r) for r in conn.execute(stmt)]
+        return urgent_rows(conn, names, since, until, hours, limit=limit)

@@ -76,7 +76,9 @@ def test_search_follows_updates_and_deletes(engine: Engine) -> None:
 
 def test_rows_carry_the_listener_name(engine: Engine) -> None:
     """A built-in listener's mention keeps its `sources:` name; other intakes have none."""
-    seed(engine, "another refund story", "support", age=timedelta(hours=2))  # stored first: search is id order
+    seed(
+        engine, "another refund story", "support", age=timedelta(hours=2)
+    )  # stored first: search is id order
     seed(engine, "lumo refund please", "support", source=("reddit", "reddit-brand"))
     found = search_mentions(engine, "refund", visible={"support"}).rows
     assert [(r.source, r.source_name) for r in found] == [("reddit", "reddit-brand"), ("twitter", "")]

@@ -1,16 +1,24 @@
-"""Shared pieces of the /insights queries: the mention row they return and the SQL to fetch it."""
+"""Mention rows for the read side: a stored mention with its latest classification, and the queries
+that fetch them for /insights answers and the App Home (search builds its own WHERE on the same row).
+
+The callers decide what to ask (departments, hours, limits); this module only turns that into SQL
+and the rows into `MentionRow`s.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, text
+from sqlalchemy import String, bindparam, case, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.clock import to_naive_utc
+from bot.store import rollups
+from bot.store.rollups import C, M
 
 # The newest classification of each mention (the pipeline keeps its id on the mention).
 LATEST_CLASSIFICATION = "LEFT JOIN classification c ON c.id = m.classification_id"
@@ -81,3 +89,79 @@ def expanding(sql: str, *names: str) -> TextClause:
 
 def fetch_rows(conn: Connection, statement: TextClause, params: dict[str, Any]) -> list[MentionRow]:
     return [to_row(record) for record in conn.execute(statement, params)]
+
+
+def _columns() -> list[Any]:
+    return [
+        M.c.id,
+        M.c.text,
+        M.c.department,
+        M.c.author,
+        M.c.source,
+        M.c.url,
+        M.c.slack_channel,
+        M.c.slack_ts,
+        M.c.received_at,
+        M.c.state,
+        C.c.sentiment,
+        C.c.urgency,
+        C.c.summary,
+        C.c.topics,
+        C.c.confidence,
+        M.c.source_name,
+    ]
+
+
+def _rank(column: Any, ranks: dict[str, int]) -> Any:
+    return case(*((func.coalesce(column, "") == k, v) for k, v in ranks.items()), else_=len(ranks))
+
+
+def ranked_rows(
+    conn: Connection,
+    department: str,
+    start: datetime,
+    end: datetime,
+    hours: Sequence[int],
+    *,
+    ranks: tuple[dict[str, int], dict[str, int]],
+    limit: int,
+) -> list[MentionRow]:
+    """Originals posted in [start, end) within `hours` (epoch hours), most pressing first: urgency rank,
+    then sentiment rank (`ranks`; unlisted values rank last), then newest. Mentions marked not relevant
+    and grouped duplicates are left out."""
+    urgency_rank, sentiment_rank = ranks
+    stmt = (
+        select(*_columns())
+        .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+        .where(rollups.posted_within(start, end, list(hours), [department]))
+        .where(M.c.state != "not_relevant", M.c.duplicate_of.is_(None))
+        .order_by(
+            _rank(C.c.urgency, urgency_rank),
+            _rank(C.c.sentiment, sentiment_rank),
+            M.c.created_at.desc(),
+            M.c.id.desc(),
+        )
+        .limit(limit)
+    )
+    return [to_row(r) for r in conn.execute(stmt)]
+
+
+def urgent_rows(
+    conn: Connection,
+    departments: Sequence[str],
+    start: datetime,
+    end: datetime,
+    hours: Sequence[int],
+    *,
+    limit: int,
+) -> list[MentionRow]:
+    """The newest high-urgency originals of `departments` posted in [start, end) within `hours`."""
+    stmt = (
+        select(*_columns())
+        .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+        .where(rollups.posted_within(start, end, list(hours), list(departments)))
+        .where(C.c.urgency == "high", M.c.duplicate_of.is_(None))
+        .order_by(M.c.created_at.desc(), M.c.id.desc())
+        .limit(limit)
+    )
+    return [to_row(r) for r in conn.execute(stmt)]
