@@ -96,7 +96,7 @@ class DeliveryWorker:
                     blocked[job.id] = 0.0
                 elif key in waits:  # keep per-channel order: nothing overtakes a blocked row
                     blocked[job.id] = waits[key]
-                elif wait := pacing.reserve(self.engine, key, now=self._clock(), interval=self.min_interval):
+                elif wait := self._reserve(key):
                     blocked[job.id] = waits[key] = wait
                 else:
                     sent += self._deliver(job)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, func, or_, select, update
@@ -40,24 +42,60 @@ def enqueue(
 ) -> Delivery | None:
     """Add a message to the outbox in the caller's unit of work; None when dedupe_key is already there.
 
-    Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL (a SAVEPOINT elsewhere), so
-    two writers enqueueing the same key never fail the caller's transaction.
+    Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, so two writers enqueueing
+    the same key never fail the caller's transaction.
     """
-    row = Delivery(
+    new_id = enqueue_id(
+        session,
         dedupe_key=dedupe_key,
         kind=kind,
         channel=channel,
+        payload=payload,
         mention_id=mention_id,
         parent_id=parent_id,
+        fallback_channel=fallback_channel,
+        attachment=attachment,
+    )
+    return None if new_id is None else session.get(Delivery, new_id)
+
+
+def enqueue_id(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: str,
+    channel: str,
+    payload: dict[str, Any],
+    mention_id: int | None = None,
+    parent_id: int | None = None,
+    fallback_channel: str = "",
+    attachment: bytes | None = None,
+) -> int | None:
+    """`enqueue` returning only the new row's id: no model is built or read back (the pipeline
+    enqueues a card per mention, and those two steps cost more than the INSERT itself)."""
+    row = {name: default() for name, default in _DEFAULTS.items()}
+    row.update(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
         payload=json.dumps(payload, ensure_ascii=False),
+        mention_id=mention_id,
+        parent_id=parent_id,
         fallback_channel=fallback_channel,
         attachment=attachment,
     )
     dialect = session.get_bind().dialect.name
-    values = row.model_dump(exclude={"id"})
-    statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
+    statement = insert_ignoring_duplicates(dialect, D, row, "dedupe_key").returning(D.c.id)
     new_id = session.execute(statement).scalar_one_or_none()
-    return None if new_id is None else session.get(Delivery, new_id)
+    return None if new_id is None else int(new_id)
+
+
+# every column but the id, with the model's default (fresh for factories such as the timestamps)
+_DEFAULTS: dict[str, Callable[[], Any]] = {
+    name: partial(info.get_default, call_default_factory=True)
+    for name, info in Delivery.model_fields.items()
+    if name != "id"
+}
 
 
 def replace_pending_update(session: Session, channel: str, ts: str) -> None:
