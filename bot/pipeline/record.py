@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from bot.context import Services
 from bot.domain import metrics
+from bot.domain.clock import utcnow
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route
 from bot.pipeline.copies import (
@@ -34,6 +37,8 @@ from bot.store.commit_hooks import on_commit
 from bot.store.models import Classification, Mention
 from bot.store.outbox import enqueue_id
 
+C: Table = Classification.__table__  # type: ignore[attr-defined]
+
 
 @dataclass
 class _Carded:
@@ -43,13 +48,24 @@ class _Carded:
     links: set[str]
 
 
+@dataclass(frozen=True)
+class _Row:
+    """A classification row as inserted (what the route and the rollups read back)."""
+
+    id: int
+    mention_id: int
+    sentiment: str
+    urgency: str
+    topics: str
+
+
 def record_batch(session: Session, services: Services, results: dict[int, Result]) -> dict[int, Route | None]:
     """Record each mention's result, in mention id order; None for a mention another worker finished."""
     query = select(Mention).where(col(Mention.id).in_(list(results)), Mention.status == "pending")
     mentions = {m.id: m for m in session.exec(query).all()}
     # a person may have corrected a copy while this batch was being classified
     corrections = corrections_of(session, (m.text_hash for m in mentions.values()))
-    recorded: list[tuple[Mention, Classification, Result]] = []
+    recorded: list[tuple[Mention, Result]] = []
     for mention_id, result in sorted(results.items()):
         mention = mentions.get(mention_id)
         if mention is None:
@@ -57,19 +73,31 @@ def record_batch(session: Session, services: Services, results: dict[int, Result
         corrected = correction_result(session, mention, corrections)
         if corrected is not None and result.classifier != "correction":
             result = corrected
-        recorded.append((mention, _classification_row(mention_id, result), result))
-    session.add_all([row for _, row, _ in recorded])
-    session.flush()  # one INSERT for the batch's classifications, for their ids
-    carded = _carded(session, [m for m, _, _ in recorded])
+        recorded.append((mention, result))
+    rows = _insert_classifications(session, recorded)
+    carded = _carded(session, [m for m, _ in recorded])
     tally = rollups.Tally()
     routes: dict[int, Route | None] = dict.fromkeys(results)
-    for mention, row, result in recorded:
+    for (mention, result), row in zip(recorded, rows, strict=True):
         routes[row.mention_id] = _route(session, services, mention, row, result, carded)
         tally.add(mention, mention.department, row)  # after the card: it marks copies
     tally.write(session.connection())
     if recorded:
         services.delivery_ready.set()
     return routes
+
+
+def _insert_classifications(session: Session, recorded: list[tuple[Mention, Result]]) -> list[_Row]:
+    """One INSERT … RETURNING id for the whole batch, ids in the order of `recorded`."""
+    if not recorded:
+        return []
+    values = [_classification_values(mention, result) for mention, result in recorded]
+    insert = C.insert().returning(C.c.id, sort_by_parameter_order=True)
+    ids = session.connection().execute(insert, values).scalars().all()
+    return [
+        _Row(int(new_id), v["mention_id"], v["sentiment"], v["urgency"], v["topics"])
+        for new_id, v in zip(ids, values, strict=True)
+    ]
 
 
 def _carded(session: Session, mentions: Sequence[Mention]) -> _Carded:
@@ -83,12 +111,7 @@ def _carded(session: Session, mentions: Sequence[Mention]) -> _Carded:
 
 
 def _route(
-    session: Session,
-    services: Services,
-    mention: Mention,
-    row: Classification,
-    result: Result,
-    carded: _Carded,
+    session: Session, services: Services, mention: Mention, row: _Row, result: Result, carded: _Carded
 ) -> Route:
     route = decide_route(result, services.rules)
     mention.status, mention.department, mention.claimed_until = "routed", result.department, None
@@ -99,23 +122,24 @@ def _route(
     return route
 
 
-def _classification_row(mention_id: int, result: Result) -> Classification:
-    return Classification(
-        mention_id=mention_id,
-        department=result.department,
-        confidence=round(result.confidence, 4),
-        sentiment=result.sentiment,
-        urgency=result.urgency,
-        language=result.language[:10],
-        summary=result.summary[:500],
-        topics=",".join(result.topics)[:300],
-        classifier=result.classifier,
-        model=result.model[:100],
-        reason=result.reason[:500],
-        prompt_tokens=result.prompt_tokens,
-        completion_tokens=result.completion_tokens,
-        latency_ms=result.latency_ms,
-    )
+def _classification_values(mention: Mention, result: Result) -> dict[str, Any]:
+    return {
+        "mention_id": mention.id,
+        "department": result.department,
+        "confidence": round(result.confidence, 4),
+        "sentiment": result.sentiment,
+        "urgency": result.urgency,
+        "language": result.language[:10],
+        "summary": result.summary[:500],
+        "topics": ",".join(result.topics)[:300],
+        "classifier": result.classifier,
+        "model": result.model[:100],
+        "reason": result.reason[:500],
+        "prompt_tokens": result.prompt_tokens,
+        "completion_tokens": result.completion_tokens,
+        "latency_ms": result.latency_ms,
+        "created_at": utcnow(),
+    }
 
 
 def _enqueue_card(

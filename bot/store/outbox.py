@@ -7,6 +7,7 @@ delivery durable: if that commit happened, the card will be sent.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -15,11 +16,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table, delete, exists, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from bot.store.engine import insert_ignoring_duplicates
 from bot.store.models import Delivery, Mention
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,7 @@ def enqueue(
     Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, so two writers enqueueing
     the same key never fail the caller's transaction.
     """
+    session.flush()  # rows this one refers to may still be pending in the session
     new_id = enqueue_id(
         session,
         dedupe_key=dedupe_key,
@@ -84,10 +87,17 @@ def enqueue_id(
         fallback_channel=fallback_channel,
         attachment=attachment,
     )
-    dialect = session.get_bind().dialect.name
-    statement = insert_ignoring_duplicates(dialect, D, row, "dedupe_key").returning(D.c.id)
-    new_id = session.execute(statement).scalar_one_or_none()
+    # on the session's connection: no autoflush of the caller's pending changes for every row
+    conn = session.connection()
+    new_id = conn.execute(_insert_new(conn.dialect.name), row).scalar_one_or_none()
     return None if new_id is None else int(new_id)
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once (the values are parameters)."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert(D).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(D.c.id)
 
 
 # every column but the id, with the model's default (fresh for factories such as the timestamps)
@@ -202,9 +212,13 @@ def _departments(conn: Connection, mention_ids: set[int]) -> dict[int, str]:
 
 def finish(engine: Engine, delivery_id: int, **values: Any) -> None:
     """Record an attempt's result and drop the claim (only while the row is still pending)."""
-    values.update(claimed_until=None, claimed_by="")
+    values.update(claimed_until=None, claimed_by="", finish_id=delivery_id)
     with engine.begin() as conn:
-        conn.execute(update(D).where(D.c.id == delivery_id, D.c.status == "pending").values(**values))
+        conn.execute(_FINISH, values)
+
+
+# the SET columns come from the parameters: one statement for every outcome, built once
+_FINISH = update(D).where(D.c.id == bindparam("finish_id"), D.c.status == "pending")
 
 
 def defer(engine: Engine, due: dict[int, datetime]) -> None:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, String, Table, and_, case, delete, func, insert, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -80,7 +80,7 @@ def split_topics(raw: str | None) -> tuple[str, ...]:
 def count_classified(session: Session, mention: Mention, row: Classification) -> None:
     """Count a mention just recorded with its (first) classification under its department."""
     tally = Tally()
-    tally.add(mention, mention.department, row, +1)
+    tally.add(mention, mention.department, row)
     tally.write(session.connection())
 
 
@@ -100,6 +100,17 @@ def move(session: Session, mention: Mention, to_department: str) -> None:
     tally.write(session.connection())
 
 
+class Counted(Protocol):
+    """What a count needs of a classification: a Classification row, or its values before the INSERT."""
+
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def topics(self) -> str: ...
+
+
 @dataclass
 class Tally:
     """Count changes gathered over a batch, written as one upsert per bucket (not one per mention)."""
@@ -108,7 +119,8 @@ class Tally:
     copies: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
     topics: Counter[tuple[int, str, str]] = field(default_factory=Counter)  # hour, dept, topic
 
-    def add(self, mention: Mention, department: str, row: Classification, sign: int = +1) -> None:
+    def add(self, mention: Mention, department: str, row: Counted, sign: int = +1) -> None:
+        """Count `mention` (+1) or uncount it (-1) under `department` with its classification `row`."""
         if not department:
             return
         hour = epoch_hour(mention.created_at)
