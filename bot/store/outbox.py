@@ -13,8 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,7 +75,7 @@ def enqueue_id(
 ) -> int | None:
     """`enqueue` returning only the new row's id: no model is built or read back (the pipeline
     enqueues a card per mention, and those two steps cost more than the INSERT itself)."""
-    row = {name: default() for name, default in _DEFAULTS.items()}
+    row = _STATIC | {name: factory() for name, factory in _FACTORIES.items()}
     row.update(
         dedupe_key=dedupe_key,
         kind=kind,
@@ -100,11 +99,16 @@ def _insert_new(dialect: str) -> Insert:
     return insert(D).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(D.c.id)
 
 
-# every column but the id, with the model's default (fresh for factories such as the timestamps)
-_DEFAULTS: dict[str, Callable[[], Any]] = {
-    name: partial(info.get_default, call_default_factory=True)
+# every column but the id, with the model's default; factories (the timestamps) are called per row
+_STATIC: dict[str, Any] = {
+    name: info.default
     for name, info in Delivery.model_fields.items()
-    if name != "id"
+    if name != "id" and info.default_factory is None and not info.is_required()
+}
+_FACTORIES: dict[str, Callable[[], Any]] = {
+    name: cast("Callable[[], Any]", info.default_factory)
+    for name, info in Delivery.model_fields.items()
+    if info.default_factory is not None
 }
 
 
