@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
 from bot.context import Services
@@ -34,10 +33,9 @@ from bot.pipeline.views import card_view, fallback_channel
 from bot.slack.cards import render_card, render_duplicate_reply
 from bot.store import rollups
 from bot.store.commit_hooks import on_commit
-from bot.store.models import Classification, Mention
+from bot.store.mentions import insert_classifications
+from bot.store.models import Mention
 from bot.store.outbox import enqueue_id
-
-C: Table = Classification.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -92,8 +90,7 @@ def _insert_classifications(session: Session, recorded: list[tuple[Mention, Resu
     if not recorded:
         return []
     values = [_classification_values(mention, result) for mention, result in recorded]
-    insert = C.insert().returning(C.c.id, sort_by_parameter_order=True)
-    ids = session.connection().execute(insert, values).scalars().all()
+    ids = insert_classifications(session.connection(), values)
     return [
         _Row(int(new_id), v["mention_id"], v["sentiment"], v["urgency"], v["topics"])
         for new_id, v in zip(ids, values, strict=True)

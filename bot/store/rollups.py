@@ -77,13 +77,6 @@ def split_topics(raw: str | None) -> tuple[str, ...]:
 # --- writes, inside the caller's transaction --------------------------------------------------------
 
 
-def count_classified(session: Session, mention: Mention, row: Classification) -> None:
-    """Count a mention just recorded with its (first) classification under its department."""
-    tally = Tally()
-    tally.add(mention, mention.department, row)
-    tally.write(session.connection())
-
-
 def move(session: Session, mention: Mention, to_department: str) -> None:
     """A person moved `mention` to `to_department`: its counts leave the old department's buckets.
 
@@ -179,7 +172,7 @@ def rebuild(conn: Connection) -> None:
     names = ["epoch_hour", "department", "sentiment", "urgency", "n", "copies"]
     conn.execute(insert(ROLLUP).from_select(names, grouped))
     # topics are split in Python (the few distinct tag strings per hour) so they normalise exactly
-    # as count_classified does; SQLite's lower() folds ASCII only
+    # as Tally.add does; SQLite's lower() folds ASCII only
     tags = (
         select(hour, M.c.department, C.c.topics, func.count())
         .select_from(joined)
