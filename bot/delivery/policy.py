@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.delivery.senders import OutcomeUnknown, PermanentSendError, RateLimited, TransientSendError
+from bot.delivery.base import OutcomeUnknown, PermanentSendError, RateLimited, TransientSendError
 
 
 @dataclass(frozen=True)

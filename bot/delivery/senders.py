@@ -1,4 +1,4 @@
-"""Senders: the edge where outbox payloads become Slack messages (or terminal text for the demo).
+"""The Slack sender: outbox payloads become Slack messages (the demo renders them: delivery.terminal).
 
 Slack failures are mapped onto the exceptions the outbox understands: RateLimited (wait it out),
 TransientSendError (retry with backoff), OutcomeUnknown (a write that may have happened: look before
@@ -9,87 +9,38 @@ silently re-sent by the SDK.
 
 from __future__ import annotations
 
-import html
 import http.client
-import itertools
-import json
 import logging
-import re
 import socket
-import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol, TextIO, TypeVar
+from typing import Any, TypeVar
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.delivery.base import (
+    OutcomeUnknown,
+    PermanentSendError,
+    RateLimited,
+    Sender,
+    SentMessage,
+    TransientSendError,
+)
 from bot.delivery.slack_io import find_posted, upload_file
+from bot.delivery.terminal import TerminalSender, render_text
 from bot.domain import metrics
-from bot.domain.errors import DeliveryError
 from bot.slack.client import paginate
 
 log = logging.getLogger(__name__)
+__all__ = ["OutcomeUnknown", "PermanentSendError", "RateLimited", "Sender", "SentMessage", "SlackSender"]
+__all__ += ["TerminalSender", "TransientSendError", "render_text", "translate_error"]
 _T = TypeVar("_T")
 
 # Slack error codes that a later attempt can succeed on; everything else is permanent.
 _TRANSIENT_ERRORS = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
-_BOLD_LABEL = re.compile(r"\*([A-Z][\w ]{0,30}:?)\*")  # "*Author*" field labels read better plain
-_LINKS = re.compile(r"<(https?://[^|>]+)(?:\|([^>]*))?>")
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    channel: str  # the channel id Slack answered with
-    ts: str
-
-
-class RateLimited(Exception):
-    """Slack answered 429: nothing may be sent to that channel before `retry_after` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited, retry after {retry_after:g}s")
-        self.retry_after = retry_after
-
-
-class TransientSendError(Exception):
-    """5xx, connection errors, timeouts, non-JSON bodies: worth retrying later."""
-
-
-class OutcomeUnknown(TransientSendError):
-    """The request may have been performed (timeout, dropped connection): Slack may have the message."""
-
-
-class PermanentSendError(DeliveryError):
-    """Slack refused the message for good (channel_not_found, invalid_blocks, msg_too_long, …)."""
-
-    def __init__(self, error: str) -> None:
-        super().__init__(f"Slack refused the message: {error}")
-        self.error = error
-
-
-class Sender(Protocol):
-    def send(
-        self,
-        channel: str,
-        payload: dict[str, Any],
-        *,
-        thread_ts: str | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> SentMessage: ...
-
-    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None: ...
-
-    def open_dm(self, user: str) -> str: ...
-
-    def upload(self, channel: str, content: bytes, details: dict[str, Any]) -> SentMessage: ...
-
-    def find_posted(
-        self, channel: str, *, oldest: float, thread_ts: str | None, event_type: str
-    ) -> dict[int, str]: ...
 
 
 class SlackSender:
@@ -210,116 +161,3 @@ def _retry_after(headers: Mapping[str, Any] | Any) -> float:
         return max(0.0, float(value)) if value is not None else 1.0
     except (TypeError, ValueError):
         return 1.0
-
-
-class TerminalSender:
-    """Renders messages readably to a text stream for `python -m bot demo` (no Slack needed)."""
-
-    def __init__(
-        self, stream: TextIO, *, channel_names: Mapping[str, str] | None = None, color: bool = False
-    ) -> None:
-        self._stream = stream
-        self._names = dict(channel_names or {})  # channel id -> name
-        self._color = color
-        self._ts = itertools.count(1)
-        self._lock = threading.Lock()
-        self.received: dict[str, list[dict[str, Any]]] = {}  # channel label -> payloads, in order
-
-    def label(self, channel: str) -> str:
-        name = self._names.get(channel)
-        if name:
-            return name if name.startswith("#") else f"#{name}"
-        return channel
-
-    def send(
-        self,
-        channel: str,
-        payload: dict[str, Any],
-        *,
-        thread_ts: str | None = None,
-        metadata: dict[str, Any] | None = None,  # noqa: ARG002 (the Sender protocol; nothing to tag here)
-    ) -> SentMessage:
-        with self._lock:
-            ts = f"1700000000.{next(self._ts):06d}"
-            label = self.label(channel)
-            self.received.setdefault(label, []).append(payload)
-            title = f"── {label} " + ("(thread reply) " if thread_ts else "")
-            self._write(title.ljust(72, "─"), payload, indent="    " if thread_ts else "  ")
-        return SentMessage(channel=channel, ts=ts)
-
-    def open_dm(self, user: str) -> str:
-        return user  # the terminal has no IM channels
-
-    def upload(self, channel: str, content: bytes, details: dict[str, Any]) -> SentMessage:
-        with self._lock:
-            note = {"text": f"[chart {details.get('filename', '')}: {len(content)} bytes]"}
-            self._write(f"── {self.label(channel)} (file) ".ljust(72, "─"), note, indent="  ")
-        return SentMessage(channel=channel, ts="")
-
-    def find_posted(
-        self,
-        channel: str,  # noqa: ARG002 (the Sender protocol)
-        *,
-        oldest: float,  # noqa: ARG002
-        thread_ts: str | None,  # noqa: ARG002
-        event_type: str,  # noqa: ARG002
-    ) -> dict[int, str]:
-        return {}  # a terminal write cannot time out half-way: nothing is ever uncertain
-
-    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
-        with self._lock:
-            self._write(f"── {self.label(channel)} (card {ts} updated) ".ljust(72, "─"), payload, indent="  ")
-
-    def _write(self, title: str, payload: dict[str, Any], *, indent: str) -> None:
-        bold, dim, reset = ("\033[1m", "\033[2m", "\033[0m") if self._color else ("", "", "")
-        lines = render_text(payload)
-        self._stream.write(f"{bold}{title}{reset}\n")
-        for line in lines:
-            self._stream.write(
-                f"{indent}{dim if line.startswith('·') else ''}{line}{reset if line else ''}\n"
-            )
-        self._stream.write("\n")
-        self._stream.flush()
-
-
-def render_text(payload: dict[str, Any]) -> list[str]:
-    """Block Kit payload → readable plain lines (buttons as [Acknowledge], selects as [Reassign ▾])."""
-    blocks = payload.get("blocks") or []
-    if isinstance(blocks, str):
-        blocks = json.loads(blocks)
-    if not blocks:
-        return _unescape(str(payload.get("text", ""))).splitlines()
-    lines: list[str] = []
-    for block in blocks:
-        lines.extend(_block_lines(block))
-    return lines
-
-
-def _block_lines(block: dict[str, Any]) -> list[str]:
-    kind = block.get("type")
-    if kind == "header":
-        return [_unescape(block["text"]["text"]).upper()]
-    if kind == "section":
-        lines = _unescape((block.get("text") or {}).get("text", "")).splitlines()
-        fields = [_unescape(f["text"]).replace("\n", " ") for f in block.get("fields", [])]
-        return lines + ([" | ".join(fields)] if fields else [])
-    if kind == "context":
-        return ["· " + "  ".join(_unescape(e.get("text", "")) for e in block.get("elements", []))]
-    if kind == "actions":
-        return [" ".join(_control(e) for e in block.get("elements", []))]
-    if kind == "divider":
-        return [""]
-    return []
-
-
-def _control(element: dict[str, Any]) -> str:
-    if element.get("type") == "button":
-        return f"[{element['text']['text']}]"
-    return f"[{(element.get('placeholder') or {}).get('text', 'Select')} ▾]"
-
-
-def _unescape(text: str) -> str:
-    # Slack mrkdwn escapes only &, < and >; links render as "label (url)" in a terminal.
-    text = _LINKS.sub(lambda m: f"{m.group(2)} ({m.group(1)})" if m.group(2) else m.group(1), text)
-    text = _BOLD_LABEL.sub(r"\1", text)
-    return html.unescape(text).replace("\u200b", "")

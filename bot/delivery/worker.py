@@ -11,7 +11,6 @@ what makes a message go out exactly once. SIGTERM (the stop event) releases this
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -19,22 +18,18 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from bot.delivery.base import PermanentSendError, Sender, SentMessage
 from bot.delivery.policy import RetryPolicy
-from bot.delivery.senders import PermanentSendError, Sender, SentMessage
-from bot.domain import metrics
+from bot.delivery.results import NOT_POSTS, Results, pace_key
 from bot.domain.clock import utcnow
-from bot.domain.text import escape_for_slack
 from bot.store import outbox, pacing
 from bot.store.outbox import Claimed
 
 log = logging.getLogger(__name__)
 EVENT_TYPE = "social_router_delivery"  # the message metadata type that marks our posts
-NOT_POSTS = frozenset({"update", "upload"})  # every other kind is a chat.postMessage
-REROUTABLE = frozenset({"channel_not_found", "is_archived"})  # the card goes to its fallback channel
 LOOKBACK = timedelta(minutes=1)  # history searched from a little before the row was made (clock skew)
 
 
@@ -68,8 +63,7 @@ class DeliveryWorker:
         # Short pacing waits are slept inline; longer ones go back to the table as a later due time.
         self._inline_wait = max(min_interval, 1.0)
         self._last_claimed = 0
-        self._paused: dict[str, datetime] = {}  # 429 pauses read at the start of a batch (no interval)
-        self._reported: set[tuple[str, str, str]] = set()  # (channel, error, outcome) already logged
+        self.results = Results(engine, self.policy, clock)
 
     # ---- one batch -------------------------------------------------------------------------------
     def run_once(self, stop: threading.Event | None = None) -> int:
@@ -83,7 +77,7 @@ class DeliveryWorker:
         )
         self._last_claimed = len(jobs)
         if jobs and self.min_interval <= 0:
-            self._paused = pacing.paused(self.engine, self._clock())
+            self.results.paused = pacing.paused(self.engine, self._clock())
         sent, jobs = self._settle_uncertain(jobs)
         # Bounded inline pacing, so a busy channel never starves new work for other channels.
         deadline = self._clock() + timedelta(seconds=min(self.claim_seconds / 4, 5.0))
@@ -91,12 +85,12 @@ class DeliveryWorker:
             blocked: dict[int, float] = {}  # job id → seconds until its channel is free
             waits: dict[str, float] = {}
             for job in jobs:
-                key = self._pace_key(job)
+                key = pace_key(job)
                 if stop is not None and stop.is_set():
                     blocked[job.id] = 0.0
                 elif key in waits:  # keep per-channel order: nothing overtakes a blocked row
                     blocked[job.id] = waits[key]
-                elif wait := pacing.reserve(self.engine, key, now=self._clock(), interval=self.min_interval):
+                elif wait := self._reserve(key):
                     blocked[job.id] = waits[key] = wait
                 else:
                     sent += self._deliver(job)
@@ -116,16 +110,11 @@ class DeliveryWorker:
         only 429 pauses matter: one read per batch instead of a write per message."""
         if self.min_interval > 0:
             return pacing.reserve(self.engine, channel, now=self._clock(), interval=self.min_interval)
-        until = self._paused.get(channel)
+        until = self.results.paused.get(channel)
         return max((until - self._clock()).total_seconds(), 0.0) if until else 0.0
 
     def _due(self, seconds: float) -> datetime:
         return self._clock() + timedelta(seconds=seconds)
-
-    @staticmethod
-    def _pace_key(job: Claimed) -> str:
-        # Thread replies, updates and uploads go where the parent was actually posted.
-        return job.parent[1] if job.parent and job.parent[1] else job.channel
 
     def _destination(self, job: Claimed) -> str:
         if job.parent and job.parent[1]:
@@ -144,7 +133,7 @@ class DeliveryWorker:
             try:
                 groups[(self._destination(job), job.parent[2] if job.parent else "")].append(job)
             except Exception as exc:
-                self._failed(job, exc, keep_uncertain=True)
+                self.results.failed(job, exc, keep_uncertain=True)
                 settled.add(job.id)
         found_count = 0
         for (channel, thread_ts), group in groups.items():
@@ -158,14 +147,14 @@ class DeliveryWorker:
                 )
             except Exception as exc:  # e.g. conversations.history's own 429: wait it out, still unsure
                 for job in group:
-                    self._failed(job, exc, keep_uncertain=True)
+                    self.results.failed(job, exc, keep_uncertain=True)
                 settled.update(j.id for j in group)
                 continue
             for job in (j for j in group if j.id in found):
                 log.info(
                     "delivery %s is already in %s (found by its metadata): not posting again", job.id, channel
                 )
-                self._sent(job, SentMessage(channel, found[job.id]))
+                self.results.sent(job, SentMessage(channel, found[job.id]))
                 settled.add(job.id)
                 found_count += 1
         return found_count, [j for j in jobs if j.id not in settled]
@@ -175,9 +164,9 @@ class DeliveryWorker:
         try:
             result = self._send(job)
         except Exception as exc:
-            self._failed(job, exc)
+            self.results.failed(job, exc)
             return 0
-        self._sent(job, result)
+        self.results.sent(job, result)
         return 1
 
     def _send(self, job: Claimed) -> SentMessage:
@@ -196,84 +185,6 @@ class DeliveryWorker:
             return self.sender.upload(channel, job.attachment or b"", job.payload)
         metadata = {"event_type": EVENT_TYPE, "event_payload": {"delivery_id": job.id}}
         return self.sender.send(channel, job.payload, thread_ts=parent_ts or None, metadata=metadata)
-
-    def _sent(self, job: Claimed, result: SentMessage) -> None:
-        outbox.finish(
-            self.engine,
-            job.id,
-            status="sent",
-            attempts=job.attempts + 1,
-            message_ts=result.ts,
-            posted_channel=result.channel,
-            sent_at=self._clock(),
-            last_error="",
-            uncertain=False,
-        )
-        metrics.message_posted(job.kind, job.department)
-
-    def _failed(self, job: Claimed, error: Exception, *, keep_uncertain: bool = False) -> None:
-        channel = self._pace_key(job)
-        if isinstance(error, PermanentSendError) and self._reroutable(job, error):
-            self._reroute(job, error.error)
-            return
-        decision = self.policy.decide(error, job.attempts + 1)
-        attempts = job.attempts + (1 if decision.counts else 0)
-        if decision.final:
-            self._report(
-                channel, str(getattr(error, "error", error)), f"failed for good (e.g. delivery {job.id})"
-            )
-            outbox.finish(
-                self.engine, job.id, status="failed", attempts=attempts, last_error=decision.error[:500]
-            )
-            return
-        if decision.pause_channel:
-            pacing.pause(self.engine, channel, self._due(decision.pause_channel))
-            self._paused[channel] = self._due(decision.pause_channel)
-        if decision.error.startswith("unexpected"):
-            log.error("delivery %s to %s: unexpected error", job.id, channel, exc_info=error)
-        else:
-            log.warning(
-                "delivery %s to %s: %s; retrying in %.1fs", job.id, channel, decision.error, decision.delay
-            )
-        outbox.finish(
-            self.engine,
-            job.id,
-            attempts=attempts,
-            last_error=decision.error[:500],
-            next_attempt_at=self._due(decision.delay),
-            uncertain=decision.uncertain or keep_uncertain,
-        )
-
-    @staticmethod
-    def _reroutable(job: Claimed, error: PermanentSendError) -> bool:
-        return error.error in REROUTABLE and bool(job.fallback_channel) and job.kind not in NOT_POSTS
-
-    def _reroute(self, job: Claimed, error: str) -> None:
-        """A card whose channel is gone goes to its fallback (triage), saying where it was meant to go."""
-        where = (
-            f"<#{job.channel}>" if job.channel[:1] in ("C", "G") and job.channel.isalnum() else job.channel
-        )
-        note = (
-            f":warning: Meant for {escape_for_slack(where) if where == job.channel else where}, but Slack "
-            f"answered `{error}` there, so it was posted here. Fix the channel in the rules file."
-        )
-        self._report(job.channel, error, f"cards go to {job.fallback_channel} instead")
-        outbox.finish(
-            self.engine,
-            job.id,
-            channel=job.fallback_channel,
-            fallback_channel="",
-            payload=json.dumps(with_note(job.payload, note), ensure_ascii=False),
-            last_error=f"{error} in {job.channel}; sent to {job.fallback_channel}"[:500],
-            next_attempt_at=self._clock(),
-            uncertain=False,
-        )
-
-    def _report(self, channel: str, error: str, consequence: str) -> None:
-        """A permanent problem with a channel is logged once per channel and error, not once per row."""
-        if (channel, error, consequence[:10]) not in self._reported:
-            self._reported.add((channel, error, consequence[:10]))
-            log.error("Slack refused messages to %s: %s; %s", channel, error, consequence)
 
     # ---- loop ------------------------------------------------------------------------------------
     def run_forever(
@@ -300,12 +211,3 @@ class DeliveryWorker:
                 stop.wait(poll)
         released = outbox.release(self.engine, self.worker_id)
         log.info("delivery worker %s stopped (%d claims released)", self.worker_id, released)
-
-
-def with_note(payload: dict[str, Any], note: str) -> dict[str, Any]:
-    """The payload with a context line on top (and in the notification text)."""
-    blocks = payload.get("blocks")
-    noted = dict(payload, text=f"{note}\n{payload.get('text', '')}".strip())
-    if isinstance(blocks, list):
-        noted["blocks"] = [{"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}, *blocks]
-    return noted

@@ -15,9 +15,11 @@ copy never lands, even as a snippet, in a channel its department does not own.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.classify.overrides import first_match
@@ -28,14 +30,68 @@ from bot.store.models import Classification, Correction, Delivery, Mention
 DUPLICATE_WINDOW = timedelta(hours=24)  # copies within this window go to the first card's thread
 
 
-def settled_result(session: Session, rules: RoutingRules, mention: Mention) -> Result | None:
+@dataclass(frozen=True)
+class Seen:
+    """What earlier copies of a batch's texts say, read in one query each per batch (not per mention).
+
+    `corrections`: per text hash, (correction id, mention id, to department), newest first;
+    `cached`: per text hash, the latest classification of a mention outside the batch. Mentions in a
+    batch are pending, and a pending mention has no classification (it is written in the same
+    transaction that routes it), so leaving the batch out equals leaving out the mention itself.
+    """
+
+    corrections: dict[str, list[tuple[int, int, str]]] = field(default_factory=dict)
+    cached: dict[str, Classification] = field(default_factory=dict)
+
+
+def corrections_of(session: Session, hashes: Iterable[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """Every human correction of a mention with one of these texts, newest first (corrections are few)."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Correction.id, Correction.mention_id, Correction.to_department, Mention.text_hash)
+        .join(Mention, col(Mention.id) == col(Correction.mention_id))
+        .where(col(Mention.text_hash).in_(wanted))
+        .order_by(col(Correction.id).desc())
+    ).all()
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for correction_id, mention_id, to_department, hashed in rows:
+        assert correction_id is not None
+        found.setdefault(hashed, []).append((correction_id, mention_id, to_department))
+    return found
+
+
+def seen_before(session: Session, mentions: Sequence[Mention]) -> Seen:
+    """Corrections and cached answers for a batch of pending mentions (see Seen)."""
+    hashes = sorted({m.text_hash for m in mentions})
+    if not hashes:
+        return Seen()
+    latest = (
+        select(func.max(Classification.id))
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(col(Mention.text_hash).in_(hashes), col(Mention.id).not_in([m.id for m in mentions]))
+        .group_by(col(Mention.text_hash))
+    )
+    rows = session.exec(
+        select(Classification, Mention.text_hash)
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(col(Classification.id).in_(latest))
+    ).all()
+    return Seen(corrections_of(session, hashes), {hashed: row for row, hashed in rows})
+
+
+def settled_result(session: Session, rules: RoutingRules, mention: Mention, seen: Seen) -> Result | None:
     """The answer a copy inherits without classifying, or None when the cascade must decide."""
-    corrected = correction_result(session, mention)
+    corrected = correction_result(session, mention, seen.corrections)
     if corrected is not None:
         return corrected
     if rule_index(rules, mention) is not None:
         return None
-    return cached_result(session, mention)
+    row = seen.cached.get(mention.text_hash)
+    if row is None:
+        return None
+    return result_from_row(row).as_("cache", reason=f"same text as mention {row.mention_id}")
 
 
 def rule_index(rules: RoutingRules, mention: Mention) -> int | None:
@@ -44,24 +100,22 @@ def rule_index(rules: RoutingRules, mention: Mention) -> int | None:
     return None if rule is None else rules.rules.index(rule)
 
 
-def correction_result(session: Session, mention: Mention) -> Result | None:
-    """The latest human correction of another mention with the same text, as this copy's answer."""
-    found = session.exec(
-        select(Correction)
-        .join(Mention, col(Mention.id) == col(Correction.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id)
-        .order_by(col(Correction.id).desc())
-        .limit(1)
-    ).first()
+def correction_result(
+    session: Session, mention: Mention, corrections: dict[str, list[tuple[int, int, str]]]
+) -> Result | None:
+    """The latest human correction of another mention with the same text, as this copy's answer;
+    `corrections` comes from `corrections_of` for the batch."""
+    found = next((c for c in corrections.get(mention.text_hash, ()) if c[1] != mention.id), None)
     if found is None:
         return None
-    base = _latest_classification(session, found.mention_id)
-    reason = f"same text as mention {found.mention_id}, which a person moved to {found.to_department}"
+    _, corrected_id, to_department = found
+    base = _latest_classification(session, corrected_id)
+    reason = f"same text as mention {corrected_id}, which a person moved to {to_department}"
     if base is None:
-        return Result(found.to_department, 1.0, classifier="correction", reason=reason)
+        return Result(to_department, 1.0, classifier="correction", reason=reason)
     return replace(
         result_from_row(base),
-        department=found.to_department,
+        department=to_department,
         confidence=1.0,
         classifier="correction",
         model="",
@@ -69,18 +123,21 @@ def correction_result(session: Session, mention: Mention) -> Result | None:
     )
 
 
-def cached_result(session: Session, mention: Mention) -> Result | None:
-    """Identical normalised texts are classified once: reuse the latest answer for the same text."""
-    row = session.exec(
-        select(Classification)
-        .join(Mention, col(Mention.id) == col(Classification.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id)
-        .order_by(col(Classification.id).desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return result_from_row(row).as_("cache", reason=f"same text as mention {row.mention_id}")
+def carded_texts(session: Session, hashes: Iterable[str], since: datetime) -> set[str]:
+    """Which of these texts have a card of a mention received since `since`, in any channel: a cheap
+    superset, so `thread_parent` is asked only for them (most texts are new)."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return set()
+    return set(
+        session.exec(
+            select(Mention.text_hash)
+            .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
+            .where(col(Mention.text_hash).in_(wanted), Delivery.kind == "card")
+            .where(col(Mention.received_at) >= since)
+            .distinct()
+        ).all()
+    )
 
 
 def thread_parent(session: Session, mention: Mention, channel_id: str) -> Delivery | None:

@@ -6,6 +6,7 @@ independent, and `_enqueue_card` asks for a text copy first, then for a shared l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -32,3 +33,20 @@ def first_link_card(
         .order_by(col(Delivery.id))
         .limit(1)
     ).first()
+
+
+def carded_links(session: Session, hashes: Iterable[str], since_received: datetime) -> set[str]:
+    """Which of these links have a card of a mention received since then, in any channel: a cheap
+    superset read once per batch, so `first_link_card` is asked only for them."""
+    wanted = sorted({h for h in hashes if h})
+    if not wanted:
+        return set()
+    return set(
+        session.exec(
+            select(Mention.link_hash)
+            .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
+            .where(col(Mention.link_hash).in_(wanted), Delivery.kind == "card")
+            .where(col(Mention.received_at) >= since_received)
+            .distinct()
+        ).all()
+    )

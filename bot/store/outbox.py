@@ -7,17 +7,20 @@ delivery durable: if that commit happened, the card will be sent.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table, delete, exists, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session
 
-from bot.store.engine import insert_ignoring_duplicates
 from bot.store.models import Delivery, Mention
 
 log = logging.getLogger(__name__)
@@ -40,24 +43,73 @@ def enqueue(
 ) -> Delivery | None:
     """Add a message to the outbox in the caller's unit of work; None when dedupe_key is already there.
 
-    Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL (a SAVEPOINT elsewhere), so
-    two writers enqueueing the same key never fail the caller's transaction.
+    Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, so two writers enqueueing
+    the same key never fail the caller's transaction.
     """
-    row = Delivery(
+    session.flush()  # rows this one refers to may still be pending in the session
+    new_id = enqueue_id(
+        session,
         dedupe_key=dedupe_key,
         kind=kind,
         channel=channel,
+        payload=payload,
         mention_id=mention_id,
         parent_id=parent_id,
-        payload=json.dumps(payload, ensure_ascii=False),
         fallback_channel=fallback_channel,
         attachment=attachment,
     )
-    dialect = session.get_bind().dialect.name
-    values = row.model_dump(exclude={"id"})
-    statement = insert_ignoring_duplicates(dialect, D, values, "dedupe_key").returning(D.c.id)
-    new_id = session.execute(statement).scalar_one_or_none()
     return None if new_id is None else session.get(Delivery, new_id)
+
+
+def enqueue_id(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: str,
+    channel: str,
+    payload: dict[str, Any],
+    mention_id: int | None = None,
+    parent_id: int | None = None,
+    fallback_channel: str = "",
+    attachment: bytes | None = None,
+) -> int | None:
+    """`enqueue` returning only the new row's id: no model is built or read back (the pipeline
+    enqueues a card per mention, and those two steps cost more than the INSERT itself)."""
+    row = _STATIC | {name: factory() for name, factory in _FACTORIES.items()}
+    row.update(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        channel=channel,
+        payload=json.dumps(payload, ensure_ascii=False),
+        mention_id=mention_id,
+        parent_id=parent_id,
+        fallback_channel=fallback_channel,
+        attachment=attachment,
+    )
+    # on the session's connection: no autoflush of the caller's pending changes for every row
+    conn = session.connection()
+    new_id = conn.execute(_insert_new(conn.dialect.name), row).scalar_one_or_none()
+    return None if new_id is None else int(new_id)
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, built once (the values are parameters)."""
+    insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
+    return insert(D).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(D.c.id)
+
+
+# every column but the id, with the model's default; factories (the timestamps) are called per row
+_STATIC: dict[str, Any] = {
+    name: info.default
+    for name, info in Delivery.model_fields.items()
+    if name != "id" and info.default_factory is None and not info.is_required()
+}
+_FACTORIES: dict[str, Callable[[], Any]] = {
+    name: cast("Callable[[], Any]", info.default_factory)
+    for name, info in Delivery.model_fields.items()
+    if info.default_factory is not None
+}
 
 
 def replace_pending_update(session: Session, channel: str, ts: str) -> None:
@@ -164,9 +216,13 @@ def _departments(conn: Connection, mention_ids: set[int]) -> dict[int, str]:
 
 def finish(engine: Engine, delivery_id: int, **values: Any) -> None:
     """Record an attempt's result and drop the claim (only while the row is still pending)."""
-    values.update(claimed_until=None, claimed_by="")
+    values.update(claimed_until=None, claimed_by="", finish_id=delivery_id)
     with engine.begin() as conn:
-        conn.execute(update(D).where(D.c.id == delivery_id, D.c.status == "pending").values(**values))
+        conn.execute(_FINISH, values)
+
+
+# the SET columns come from the parameters: one statement for every outcome, built once
+_FINISH = update(D).where(D.c.id == bindparam("finish_id"), D.c.status == "pending")
 
 
 def defer(engine: Engine, due: dict[int, datetime]) -> None:

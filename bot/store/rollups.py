@@ -13,11 +13,12 @@ edge from the mention rows themselves (at most two hours of rows), so answers eq
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import DateTime, String, Table, and_, case, delete, func, insert, literal, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -76,11 +77,6 @@ def split_topics(raw: str | None) -> tuple[str, ...]:
 # --- writes, inside the caller's transaction --------------------------------------------------------
 
 
-def count_classified(session: Session, mention: Mention, row: Classification) -> None:
-    """Count a mention just recorded with its (first) classification under its department."""
-    _bump(session.connection(), mention, mention.department, row, +1)
-
-
 def move(session: Session, mention: Mention, to_department: str) -> None:
     """A person moved `mention` to `to_department`: its counts leave the old department's buckets.
 
@@ -91,30 +87,72 @@ def move(session: Session, mention: Mention, to_department: str) -> None:
     row = session.get(Classification, mention.classification_id)
     if row is None:
         return
-    conn = session.connection()
-    _bump(conn, mention, mention.department, row, -1)
-    _bump(conn, mention, to_department, row, +1)
+    tally = Tally()
+    tally.add(mention, mention.department, row, -1)
+    tally.add(mention, to_department, row, +1)
+    tally.write(session.connection())
 
 
-def _bump(conn: Connection, mention: Mention, department: str, row: Classification, sign: int) -> None:
-    if not department:
-        return
-    hour = epoch_hour(mention.created_at)
-    copy = sign if mention.duplicate_of is not None else 0
-    key = {"epoch_hour": hour, "department": department}
-    values = dict(key, sentiment=row.sentiment, urgency=row.urgency, n=sign, copies=copy)
-    _upsert(conn, ROLLUP, values, ("n", "copies"))
-    for topic in split_topics(row.topics):
-        _upsert(conn, TOPICS, dict(key, topic=topic, n=sign), ("n",))
+class Counted(Protocol):
+    """What a count needs of a classification: a Classification row, or its values before the INSERT."""
+
+    @property
+    def sentiment(self) -> str: ...
+    @property
+    def urgency(self) -> str: ...
+    @property
+    def topics(self) -> str: ...
 
 
-def _upsert(conn: Connection, table: Table, values: dict[str, Any], counters: Sequence[str]) -> None:
-    """INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n (SQLite ≥ 3.24 and PostgreSQL)."""
-    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-    stmt = dialect.insert(table).values(**values)
+@dataclass
+class Tally:
+    """Count changes gathered over a batch, written as one upsert per bucket (not one per mention)."""
+
+    n: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)  # hour, dept, sentiment, urgency
+    copies: Counter[tuple[int, str, str, str]] = field(default_factory=Counter)
+    topics: Counter[tuple[int, str, str]] = field(default_factory=Counter)  # hour, dept, topic
+
+    def add(self, mention: Mention, department: str, row: Counted, sign: int = +1) -> None:
+        """Count `mention` (+1) or uncount it (-1) under `department` with its classification `row`."""
+        if not department:
+            return
+        hour = epoch_hour(mention.created_at)
+        key = (hour, department, row.sentiment, row.urgency)
+        self.n[key] += sign
+        self.copies[key] += sign if mention.duplicate_of is not None else 0
+        for topic in split_topics(row.topics):
+            self.topics[(hour, department, topic)] += sign
+
+    def write(self, conn: Connection) -> None:
+        """Apply the changes in key order (concurrent writers then lock buckets in the same order)."""
+        names = ("epoch_hour", "department", "sentiment", "urgency")
+        main = [
+            dict(zip(names, key, strict=True), n=n, copies=self.copies[key])
+            for key, n in sorted(self.n.items())
+            if n or self.copies[key]
+        ]
+        topics = [
+            {"epoch_hour": h, "department": d, "topic": t, "n": n}
+            for (h, d, t), n in sorted(self.topics.items())
+            if n
+        ]
+        if main:
+            conn.execute(_upsert(conn.dialect.name, ROLLUP, ("n", "copies")), main)
+        if topics:
+            conn.execute(_upsert(conn.dialect.name, TOPICS, ("n",)), topics)
+        self.n.clear()
+        self.copies.clear()
+        self.topics.clear()
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert(dialect: str, table: Table, counters: tuple[str, ...]) -> Any:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET n = n + excluded.n (SQLite ≥ 3.24 and PostgreSQL),
+    built once per table: building it per mention cost more than running it."""
+    stmt = (sqlite if dialect == "sqlite" else postgresql).insert(table)
     keys = [c.name for c in table.primary_key.columns]
     updates = {name: table.c[name] + stmt.excluded[name] for name in counters}
-    conn.execute(stmt.on_conflict_do_update(index_elements=keys, set_=updates))
+    return stmt.on_conflict_do_update(index_elements=keys, set_=updates)
 
 
 def rebuild(conn: Connection) -> None:
@@ -134,7 +172,7 @@ def rebuild(conn: Connection) -> None:
     names = ["epoch_hour", "department", "sentiment", "urgency", "n", "copies"]
     conn.execute(insert(ROLLUP).from_select(names, grouped))
     # topics are split in Python (the few distinct tag strings per hour) so they normalise exactly
-    # as count_classified does; SQLite's lower() folds ASCII only
+    # as Tally.add does; SQLite's lower() folds ASCII only
     tags = (
         select(hour, M.c.department, C.c.topics, func.count())
         .select_from(joined)

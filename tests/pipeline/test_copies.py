@@ -10,8 +10,10 @@ from urllib.parse import urlencode
 from sqlalchemy.engine import Engine
 
 from bot.classify.cascade import Cascade
+from bot.domain.mention import IncomingMention
 from bot.domain.result import Few, Result
 from bot.domain.rules import OverrideRule, RoutingRules
+from bot.store.mentions import store_mention
 from tests.handlers import KeywordClassifier
 from tests.harness import Pipeline, pipeline, sign, wait_for
 
@@ -162,3 +164,33 @@ def test_copies_threaded_in_sales_before_the_move_follow_it_and_their_replies_ar
         assert PRICE not in json.dumps(p.slack.messages[("C0SALES", reply.message_ts)], ensure_ascii=False)
         assert [m.department for m in p.mentions()] == ["hr", "hr"]
         assert copy.duplicate_of == first.id
+
+
+def test_copies_and_shared_links_in_one_batch_form_one_thread_each(
+    sqlite_engine: Engine, rules: RoutingRules
+) -> None:
+    """The batch reads which texts and links have a card once; a card enqueued earlier in the same
+    batch must still collect its copies (same text) and its shared-link posts as thread replies."""
+    link = "https://forum.example.com/t/crash-on-start"
+    items = [
+        (CRASH, ""),
+        (CRASH, ""),  # a copy of the first
+        ("Forum thread: the crash on start is back", link),
+        ("Another write-up of that crash", link),  # shares the forum link
+    ]
+    with pipeline(sqlite_engine, rules, cascade=_keywords(rules)) as p:
+        for number, (text, shared) in enumerate(items):
+            incoming = IncomingMention(
+                source_id=f"listener:{number}", origin="listener", text=text, link=shared
+            )
+            assert store_mention(sqlite_engine, incoming).mention_id is not None
+        p.drain()  # the worker claims all four in one batch
+        first, copy, post, other = p.mentions()
+        assert (copy.duplicate_of, other.duplicate_of) == (first.id, post.id)
+        assert first.duplicate_of is None and post.duplicate_of is None
+        product = p.cards("C0PRODUCT")
+        assert [(c.mention_id, bool(c.thread_ts)) for c in product if not c.thread_ts] == [
+            (first.id, False),
+            (post.id, False),
+        ]
+        assert len([c for c in product if c.thread_ts]) == 2
