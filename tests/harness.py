@@ -169,7 +169,7 @@ class Pipeline:
         return status, json.loads(text)
 
     # ---- workers -----------------------------------------------------------------------------------
-    def drain(self, timeout: float = 15.0) -> None:
+    def drain(self, timeout: float = 30.0) -> None:
         """Run the workers until every mention is classified and the outbox is empty (or fail)."""
         deadline = time.monotonic() + timeout
         while True:

@@ -154,22 +154,22 @@ class Retrainer:
             return None
         if not claim_lease(self._engine, LEASE, self._holder, now=now, ttl=LEASE_TTL):
             return None  # another replica is training; its model is installed on a later check
+        failed = False
         try:
-            return self._train_under_lease(now)
+            return self._train_under_lease()
+        except Exception:  # the worker thread lives on; the next attempt waits a while
+            failed, self._retry_at = True, now + self._retry_after
+            log.exception("retraining the local model failed; trying again after %s", self._retry_at)
+            return None
         finally:
             release_lease(self._engine, LEASE, self._holder)
+            self.failures += failed  # counted once the attempt is over, lease released
 
-    def _train_under_lease(self, now: datetime) -> Retrained | None:
+    def _train_under_lease(self) -> Retrained | None:
         trigger = self.due()  # again: the replica that held the lease may just have trained
         if trigger is None:
             return None
-        try:
-            done = train_and_publish(self._engine, self._local.path, trigger=trigger, train=self._train)
-        except Exception:  # the worker thread lives on; the next attempt waits a while
-            self.failures += 1
-            self._retry_at = now + self._retry_after
-            log.exception("retraining the local model failed; trying again after %s", self._retry_at)
-            return None
+        done = train_and_publish(self._engine, self._local.path, trigger=trigger, train=self._train)
         self._local.refresh()
         self._nightly.clear()
         self._retry_at = None
