@@ -14,11 +14,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from sqlalchemy.engine import Engine
-
 from bot.domain.rules import RoutingRules
 from bot.domain.settings import Settings
 from bot.intake.ingest import IntakeTarget
+from bot.store.engine import Engine
 
 if TYPE_CHECKING:
     from slack_sdk import WebClient

@@ -7,7 +7,6 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
-from sqlalchemy.engine import Engine
 
 from bot.app.preflight import slack_identity, with_database
 from bot.classify.cascade import Cascade
@@ -17,7 +16,7 @@ from bot.domain.errors import ConfigError
 from bot.domain.rules import RoutingRules, load_rules
 from bot.domain.settings import Settings
 from bot.slack.directory import resolve_channel_names, rule_channels
-from bot.store.engine import make_engine
+from bot.store.engine import Engine, make_engine
 from bot.store.migrate import schema_state, upgrade
 
 if TYPE_CHECKING:

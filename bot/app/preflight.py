@@ -16,10 +16,10 @@ from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlalchemy.exc import DBAPIError
 
 from bot.domain.dburl import shown_url
 from bot.domain.errors import ConfigError
+from bot.store.engine import DBAPIError
 
 T = TypeVar("T")
 # auth.test errors that mean "this token is wrong", as opposed to Slack having a bad moment

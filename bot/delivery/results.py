@@ -13,13 +13,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from bot.delivery.base import PermanentSendError, SentMessage
 from bot.delivery.policy import RetryPolicy
 from bot.domain import metrics
 from bot.domain.text import escape_for_slack
 from bot.store import outbox, pacing
+from bot.store.engine import Engine
 from bot.store.outbox import Claimed
 
 log = logging.getLogger(__name__)

@@ -19,13 +19,12 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.engine import Engine
-
 from bot.delivery.base import PermanentSendError, Sender, SentMessage
 from bot.delivery.policy import RetryPolicy
 from bot.delivery.results import NOT_POSTS, Results, pace_key
 from bot.domain.clock import utcnow
 from bot.store import outbox, pacing
+from bot.store.engine import Engine
 from bot.store.outbox import Claimed
 
 log = logging.getLogger(__name__)

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.engine import Engine
-
 from bot.domain.errors import InvalidMention
 from bot.domain.safe_json import loads_bounded
 from bot.intake.incoming import from_record, from_slack_event, skip_reason
+from bot.store.engine import Engine
 from bot.store.mentions import StoreOutcome, store_mention
 
 log = logging.getLogger(__name__)

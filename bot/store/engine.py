@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import Session, create_engine
@@ -20,6 +21,7 @@ from bot.domain.dburl import normalize_database_url
 # (an import-linter contract in pyproject.toml keeps it so).
 __all__ = [
     "Connection",
+    "DBAPIError",
     "Engine",
     "Session",
     "init_db",

@@ -19,8 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-
 from bot.domain import metrics
 from bot.domain.clock import to_naive_utc, utcnow
 from bot.domain.mention import IncomingMention
@@ -29,6 +27,7 @@ from bot.domain.text import clean_plain
 from bot.intake.sources.http import SourceHttp
 from bot.intake.sources.items import Item
 from bot.intake.sources.poller import PollResult, poll_source, start_cursor
+from bot.store.engine import Engine
 from bot.store.sources import Claim, claim_due, record_failure, record_success
 
 log = logging.getLogger(__name__)
