@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.classify.limiter import LLMLimiter
 from bot.classify.overrides import describe, first_match
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Classifier, Few, Result
@@ -42,6 +43,12 @@ class Cascade:
         self.llm = llm
         self.few_shots = few_shots
         self.local_confident = local_confident
+
+    @property
+    def llm_limiter(self) -> LLMLimiter | None:
+        """The LLM's rate limiter, for this process's other LLM calls (`ask`): one 429 pause for all."""
+        limiter = getattr(self.llm, "limiter", None)
+        return limiter if isinstance(limiter, LLMLimiter) else None
 
     def classify(self, text: str, *, source: str = "", author: str = "") -> Result:
         local, decided = self.triage(text, source=source, author=author)

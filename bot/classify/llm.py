@@ -17,12 +17,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from openai import NOT_GIVEN, NotGiven, OpenAI
+from openai import OpenAI
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 
 from bot.classify.limiter import LLMLimiter
-from bot.classify.llm_client import Deadline, call_with_retries
+from bot.classify.llm_client import Deadline, call_with_retries, sdk_timeout
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Few, Result
 from bot.domain.rules import DEPARTMENTS, LABELS
@@ -188,10 +188,6 @@ class LLMClassifier:
         deadline = Deadline(self.deadline)  # one budget per request, started before the first attempt
         per_attempt = self.client.timeout if isinstance(self.client.timeout, int | float) else None
 
-        def timeout() -> float | NotGiven:  # None would mean "no timeout" to the SDK
-            left = deadline.timeout(per_attempt)
-            return NOT_GIVEN if left is None else left
-
         return call_with_retries(
             lambda: self.client.chat.completions.create(
                 model=self.model,
@@ -199,7 +195,7 @@ class LLMClassifier:
                 response_format=response_format,
                 temperature=0,
                 max_completion_tokens=max_tokens,
-                timeout=timeout(),
+                timeout=sdk_timeout(deadline, per_attempt),
             ),
             attempts=self.attempts,
             deadline=deadline,

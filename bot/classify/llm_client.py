@@ -16,7 +16,7 @@ from functools import partial
 from typing import TypeVar
 
 import openai
-from openai import OpenAI
+from openai import NOT_GIVEN, NotGiven, OpenAI
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -225,18 +225,32 @@ def _limited(fn: Callable[[], T], limiter: LLMLimiter, max_wait: float) -> T:
 
 
 def chat_text(
-    client: OpenAI, model: str, *, system: str, user: str, max_tokens: int = 400, attempts: int = 3
+    client: OpenAI,
+    model: str,
+    *,
+    system: str,
+    user: str,
+    max_tokens: int = 400,
+    attempts: int = 3,
+    deadline: float | None = None,
+    limiter: LLMLimiter | None = None,
 ) -> ChatAnswer:
-    """A plain-text completion (insights answers, digest summaries) under the same retry policy."""
+    """A plain-text completion (insights answers, digest summaries) under the same retry policy, one
+    `deadline` for every attempt, and the classifier's `limiter` when given (one 429 pause for all)."""
     started = time.perf_counter()
+    budget = Deadline(deadline)
+    per_attempt = client.timeout if isinstance(client.timeout, int | float) else None
     response = call_with_retries(
         lambda: client.chat.completions.create(
             model=model,
             messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
             temperature=0,
             max_completion_tokens=max_tokens,
+            timeout=sdk_timeout(budget, per_attempt),
         ),
         attempts=attempts,
+        deadline=budget,
+        limiter=limiter,
     )
     latency_ms = (time.perf_counter() - started) * 1000
     text = (response.choices[0].message.content or "").strip() if response.choices else ""
@@ -249,3 +263,9 @@ def chat_text(
         completion_tokens=usage.completion_tokens if usage else 0,
         latency_ms=latency_ms,
     )
+
+
+def sdk_timeout(deadline: Deadline, per_attempt: float | None) -> float | NotGiven:
+    """The next attempt's timeout for the SDK (None would mean "no timeout" to it)."""
+    left = deadline.timeout(per_attempt)
+    return NOT_GIVEN if left is None else left

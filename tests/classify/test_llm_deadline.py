@@ -13,7 +13,9 @@ from openai import OpenAI
 from sqlalchemy.engine import Engine
 
 from bot.classify.cascade import Cascade
+from bot.classify.limiter import LLMLimiter
 from bot.classify.llm import LLMClassifier
+from bot.classify.llm_client import chat_text
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.rules import RoutingRules
 from tests.fakes.openai_server import FakeOpenAI, completion_body
@@ -75,3 +77,21 @@ def test_the_pipeline_files_a_mention_with_the_local_answer_marked_fallback(
         [card] = p.cards()
         assert card.channel == "C0SUPPORT"
     assert len(fake.requests) == 1
+
+
+def test_a_plain_text_answer_is_abandoned_at_the_deadline_too(fake: FakeOpenAI) -> None:
+    # `/insights ask` and digest summaries: before, a hung LLM held them for every attempt's timeout.
+    for _ in range(3):
+        fake.queue(**HUNG)
+    client = OpenAI(api_key="sk-test", base_url=fake.base_url, timeout=5.0, max_retries=0)
+    with pytest.raises(ClassifierUnavailable, match=r"deadline of 0\.8s reached"):
+        chat_text(client, "fake-mini", system="s", user="u", attempts=3, deadline=0.8)
+    assert len(fake.requests) == 1
+
+
+def test_ask_shares_the_classifier_rate_limiter(fake: FakeOpenAI, rules: RoutingRules) -> None:
+    classifier = llm(fake, deadline=5.0)
+    classifier.limiter = LLMLimiter(2)
+    cascade = Cascade(rules, KeywordClassifier(), classifier)
+    assert cascade.llm_limiter is classifier.limiter
+    assert Cascade(rules, KeywordClassifier(), None).llm_limiter is None

@@ -74,7 +74,14 @@ def with_llm_summary(data: DigestData, settings: Settings) -> DigestData:
     user = f"Departments: {', '.join(data.departments)}. Mentions (JSON list of quoted data):\n{quoted}"
     try:
         client = make_openai_client(settings)
-        answer = chat_text(client, settings.openai_model, system=SYSTEM_PROMPT, user=user, max_tokens=300)
+        answer = chat_text(
+            client,
+            settings.openai_model,
+            system=SYSTEM_PROMPT,
+            user=user,
+            max_tokens=300,
+            deadline=settings.llm_deadline,
+        )
     except ClassifierUnavailable as exc:
         log.warning("digest summary falls back to extractive: %s", exc)
         return data

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from openai import OpenAI
 
+from bot.classify.limiter import LLMLimiter
 from bot.classify.llm_client import chat_text
 from bot.domain.text import truncate
 from bot.reports.insights.search import search_mentions
@@ -59,11 +60,24 @@ def build_prompt(question: str, sources: list[MentionRow]) -> str:
     return f"Question: {question_json}\nMentions: {json.dumps(data, ensure_ascii=False)}"
 
 
-def ask(client: OpenAI, model: str, engine: Engine, question: str, visible: set[str]) -> Answer:
-    """Retrieve, then ask the LLM; raises ClassifierUnavailable when the LLM cannot answer."""
+def ask(
+    client: OpenAI,
+    model: str,
+    engine: Engine,
+    question: str,
+    visible: set[str],
+    *,
+    deadline: float | None = None,
+    limiter: LLMLimiter | None = None,
+) -> Answer:
+    """Retrieve, then ask the LLM within `deadline` seconds for every attempt; raises ClassifierUnavailable
+    when the LLM cannot answer."""
     sources = retrieve(engine, question, visible)
     if not sources:
         return Answer(question, "I found no stored mentions about that.", [], ())
-    reply = chat_text(client, model, system=SYSTEM, user=build_prompt(question, sources), max_tokens=400)
+    prompt = build_prompt(question, sources)
+    reply = chat_text(
+        client, model, system=SYSTEM, user=prompt, max_tokens=400, deadline=deadline, limiter=limiter
+    )
     cited = tuple(sorted({int(n) for n in _CITE.findall(reply.text) if 1 <= int(n) <= len(sources)}))
     return Answer(question, reply.text, sources, cited)

@@ -89,7 +89,15 @@ def _ask(services: Services, question: str, visible: set[str]) -> render.Message
 
     client = make_openai_client(services.settings)
     try:
-        result = ask(client, services.settings.openai_model, services.engine, question, visible)
+        result = ask(
+            client,
+            services.settings.openai_model,
+            services.engine,
+            question,
+            visible,
+            deadline=services.settings.llm_deadline,
+            limiter=services.cascade.llm_limiter,
+        )
     except ClassifierUnavailable as exc:
         log.warning("ask failed: %s", exc)
         return render.render_error("The LLM did not answer just now. Please try again in a minute.")
