@@ -19,9 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.http import Scripted, ThreadedFake, send_reply
+from tests.fakes.http import Scripted, ThreadedFake
+from tests.fakes.slack_conversations import ConversationMethods
+from tests.fakes.slack_http import handler_for
 
 Answer = dict[str, Any]
 
@@ -45,7 +46,7 @@ class RecordedRequest:
 
 
 @dataclass
-class FakeSlack(ThreadedFake):
+class FakeSlack(ConversationMethods, ThreadedFake):
     """The fake workspace: channels, members, posted messages and every request received."""
 
     bot_user_id: str = "UBOT"
@@ -96,7 +97,7 @@ class FakeSlack(ThreadedFake):
 
     # ---- lifecycle -------------------------------------------------------------------------------
     def handler_class(self) -> type[BaseHTTPRequestHandler]:
-        return _handler_for(self)
+        return handler_for(self)
 
     def on_started(self, root: str) -> None:
         self.base_url = f"{root}/api/"
@@ -168,6 +169,10 @@ class FakeSlack(ThreadedFake):
         return None
 
     # ---- request handling ------------------------------------------------------------------------
+    def receive_upload(self, file_id: str, raw: bytes) -> None:
+        with self._lock:
+            self.uploads[file_id] = raw
+
     def handle(
         self, method: str, body: dict[str, Any], headers: dict[str, str], raw: bytes
     ) -> tuple[int, dict[str, str], bytes]:
@@ -285,181 +290,14 @@ class FakeSlack(ThreadedFake):
             "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}",
         }
 
-    def _channel_info(self, name: str, channel_id: str) -> dict[str, Any]:
-        return {
-            "id": channel_id,
-            "name": name,
-            "is_channel": True,
-            "is_private": channel_id in self.private,
-            "is_archived": channel_id in self.archived,
-            "is_member": channel_id not in self.outside,
-            "num_members": len(self.members.get(channel_id, [])),
-        }
-
-    def _hidden(self, channel_id: str) -> bool:
-        """Like Slack: a private channel the bot is not in is invisible to it (list and info)."""
-        return channel_id in self.private and channel_id in self.outside
-
-    def _history(self, body: dict[str, Any]) -> Answer:
-        """Top-level messages of a channel, newest first, after `oldest`; metadata only when asked."""
-        channel = self.resolve(str(body.get("channel", "")))
-        if channel is None:
-            return {"ok": False, "error": "channel_not_found"}
-        oldest = float(body.get("oldest") or 0)
-        found = [
-            m
-            for (c, ts), m in self.messages.items()
-            if c == channel and float(ts) > oldest and m.get("thread_ts", ts) == ts
-        ]
-        return _page(_shown(found, body), "messages", body)
-
-    def _replies(self, body: dict[str, Any]) -> Answer:
-        channel = self.resolve(str(body.get("channel", "")))
-        parent = str(body.get("ts", ""))
-        if channel is None or (channel, parent) not in self.messages:
-            return {"ok": False, "error": "thread_not_found"}
-        found = [
-            m for (c, ts), m in self.messages.items() if c == channel and parent in (ts, m.get("thread_ts"))
-        ]
-        return _page(list(reversed(_shown(found, body))), "messages", body)
-
-    def _conversations_list(self, body: dict[str, Any]) -> Answer:
-        listed = sorted(self.channels.items(), key=lambda kv: kv[1])
-        items = [self._channel_info(n, i) for n, i in listed if not self._hidden(i)]
-        if body.get("exclude_archived") in (True, "true", "1", 1):
-            items = [item for item in items if not item["is_archived"]]
-        return _page(items, "channels", body)
-
-    def _conversations_info(self, body: dict[str, Any]) -> Answer:
-        channel = str(body.get("channel", ""))
-        for name, channel_id in self.channels.items():
-            if channel_id == channel and not self._hidden(channel_id):
-                return {"ok": True, "channel": self._channel_info(name, channel_id)}
-        return {"ok": False, "error": "channel_not_found"}
-
-    def _conversations_members(self, body: dict[str, Any]) -> Answer:
-        channel = str(body.get("channel", ""))
-        if channel not in self.members and channel not in self.channels.values():
-            return {"ok": False, "error": "channel_not_found"}
-        return _page(list(self.members.get(channel, [])), "members", body)
-
-    def _join(self, body: dict[str, Any]) -> Answer:
-        channel = str(body.get("channel", ""))
-        if channel not in self.channels.values():
-            return {"ok": False, "error": "channel_not_found"}
-        if channel in self.private:
-            return {"ok": False, "error": "method_not_supported_for_channel_type"}
-        if channel in self.archived:
-            return {"ok": False, "error": "is_archived"}
-        self.outside.discard(channel)
-        self.members.setdefault(channel, [])
-        if self.bot_user_id not in self.members[channel]:
-            self.members[channel].append(self.bot_user_id)
-        return {"ok": True, "channel": {"id": channel, "is_member": True}}
-
-    def _open(self, body: dict[str, Any]) -> Answer:
-        users = str(body.get("users", "")).split(",")
-        return {"ok": True, "channel": {"id": "D" + users[0].strip()[1:], "is_im": True}}
-
-    def _users_info(self, body: dict[str, Any]) -> Answer:
-        user = str(body.get("user", ""))
-        default = {
-            "id": user,
-            "name": user.lower(),
-            "real_name": f"User {user}",
-            "tz": "UTC",
-            "is_bot": user == self.bot_user_id,
-            "profile": {"display_name": user.lower()},
-        }
-        return {"ok": True, "user": self.users.get(user, default)}
-
-    def _views_publish(self, body: dict[str, Any]) -> Answer:
-        view = body.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
-        return {"ok": True, "view": {"id": self._next_id("V"), **(view or {})}}
-
-    def _upload_url(self, body: dict[str, Any]) -> Answer:
-        file_id = self._next_id("F")
-        root = self.base_url.removesuffix("/api/")
-        return {"ok": True, "upload_url": f"{root}/upload/{file_id}", "file_id": file_id}
-
-    def _complete_upload(self, body: dict[str, Any]) -> Answer:
-        files = body.get("files")
-        files = json.loads(files) if isinstance(files, str) else files or []
-        missing = [f for f in files if f.get("id") not in self.uploads]
-        if missing:
-            return {"ok": False, "error": "file_not_found"}
-        if body.get("channel_id"):
-            self.shares.extend((str(f["id"]), str(body["channel_id"])) for f in files)
-        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
-
 
 def _blocks(body: dict[str, Any]) -> list[Any]:
     blocks = body.get("blocks") or []
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
 
 
-def _shown(messages: list[dict[str, Any]], body: dict[str, Any]) -> list[dict[str, Any]]:
-    """Newest first; `metadata` stripped unless include_all_metadata is true (as Slack does)."""
-    with_metadata = str(body.get("include_all_metadata", "")).lower() in ("1", "true")
-    ordered = sorted(messages, key=lambda m: float(m["ts"]), reverse=True)
-    return [m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in ordered]
-
-
-def _page(items: list[Any], key: str, body: dict[str, Any]) -> Answer:
-    """Cursor pagination like Slack's: `limit` (default 2 so tests exercise cursors) and `cursor`."""
-    limit = int(body.get("limit") or 2)
-    start = int(body.get("cursor") or 0)
-    chunk = items[start : start + limit]
-    cursor = str(start + limit) if start + limit < len(items) else ""
-    return {"ok": True, key: chunk, "response_metadata": {"next_cursor": cursor}}
-
-
 def _json_answer(body: dict[str, Any], status: int = 200) -> tuple[int, dict[str, str], bytes]:
     return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(body).encode()
-
-
-def _parse_body(raw: bytes, content_type: str, query: str) -> dict[str, Any]:
-    body: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    if not raw:
-        return body
-    if "json" in content_type:
-        try:
-            parsed = json.loads(raw)
-        except ValueError:
-            return body
-        body.update(parsed if isinstance(parsed, dict) else {"_json": parsed})
-    elif "x-www-form-urlencoded" in content_type:
-        body.update(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-    return body
-
-
-def _handler_for(fake: FakeSlack) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            self._serve()
-
-        def do_POST(self) -> None:
-            self._serve()
-
-        def _serve(self) -> None:
-            url = urlsplit(self.path)
-            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            body = _parse_body(raw, headers.get("content-type", ""), url.query)
-            parts = url.path.strip("/").split("/")
-            method = parts[1] if parts[0] == "api" and len(parts) > 1 else parts[0]
-            if method == "upload" and len(parts) > 1:
-                with fake._lock:
-                    fake.uploads[parts[1]] = raw
-            send_reply(self, fake.handle(method, body, headers, raw))
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # keep test output quiet
-
-    return Handler
 
 
 def _scripted_reply(script: Scripted) -> tuple[int, dict[str, str], bytes]:
