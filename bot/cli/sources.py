@@ -50,11 +50,18 @@ def _row(source: SourceConfig, state: SourceCursor | None) -> dict[str, Any]:
         "type": source.type,
         "every": source.every,
         "last_success": _when(state.last_success_at if state else None),
-        "last_error": (f"{_when(state.last_error_at)}: {state.last_error}" if state and failures else ""),
+        "last_error": _last_error(state) if state and failures else "",
+        "failing_since": _when(state.failing_since) if state and failures else "",
         "items_today": state.items_today if state and state.items_day == today else 0,
         "failing": failures > 0,
         "consecutive_failures": failures,
     }
+
+
+def _last_error(state: SourceCursor) -> str:
+    since = f"failing since {_when(state.failing_since)}, " if state.failing_since else ""
+    tries = f"{state.consecutive_failures} failed polls"
+    return f"{_when(state.last_error_at)}: {state.last_error} ({since}{tries})"
 
 
 def _when(moment: datetime | None) -> str:

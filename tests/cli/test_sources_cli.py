@@ -70,11 +70,14 @@ def test_sources_lists_health_and_backfill_reaches_back(
     lines = {line.split()[0]: line for line in listing.stdout.splitlines()[1:]}
     assert "never" not in lines["hn"] and " 5  " in lines["hn"]
     assert "never" in lines["down"] and "HTTP 503" in lines["down"]
+    assert "(failing since 20" in lines["down"] and "failed polls)" in lines["down"]
     as_json = json.loads(run(env, "sources", "--json", cwd=tmp_path).stdout.strip().splitlines()[-1])
     assert [(s["name"], s["items_today"], s["failing"]) for s in as_json["sources"]] == [
         ("hn", 5, False),
         ("down", 0, True),
     ]
+    hn, down = as_json["sources"]
+    assert down["failing_since"].endswith(" UTC") and not hn["failing_since"]
 
 
 def test_backfill_of_an_unknown_source_names_the_known_ones(
