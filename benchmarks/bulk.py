@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from bot.store import rollups
+from bot.store import rollup_writes
 
 MENTION_COLUMNS = [
     "id",
@@ -77,7 +77,7 @@ def load(engine: Engine, rows: Iterable[tuple[tuple[Any, ...], tuple[Any, ...]]]
         else:
             _executemany(engine, mentions, classes)
     with engine.begin() as conn:
-        rollups.rebuild(conn)
+        rollup_writes.rebuild(conn)
         conn.execute(text("ANALYZE"))  # fresh statistics, as a running database would have
 
 

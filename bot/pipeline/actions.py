@@ -15,8 +15,6 @@ import logging
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from bot.classify.corrections import record_correction
 from bot.context import Services
 from bot.domain.clock import utcnow
@@ -24,10 +22,11 @@ from bot.domain.rules import DEPARTMENTS
 from bot.domain.text import escape_for_slack, truncate
 from bot.pipeline.process import fallback_channel, load_card_view
 from bot.slack.cards import CardView, render_card
-from bot.store import rollups
+from bot.store import rollup_writes
 from bot.store.card_guard import claim_version, is_card_of
-from bot.store.engine import session_scope
-from bot.store.models import Delivery, Mention
+from bot.store.card_state import copies_of, get_mention, replies_outside
+from bot.store.engine import Session, session_scope
+from bot.store.models import Mention
 from bot.store.outbox import enqueue, replace_pending_update
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ def reassign(services: Services, click: Click, to_department: str) -> ActionOutc
         note = f"moved to <#{channel_id}> by <@{user_id}>"
         correction = record_correction(session, mention, to_department, user_id)
         _handled(mention, "reassigned", user_id)
-        rollups.move(session, mention, to_department)
+        rollup_writes.move(session, mention, to_department)
         mention.department = to_department
         _carry_copies(session, services, mention, channel_id)
         moved = replace(view, department=to_department, triage=False, state="new", ping="")
@@ -115,7 +114,8 @@ def not_relevant(services: Services, click: Click) -> ActionOutcome:
         record_correction(session, mention, "none", click.user_id)
         _handled(mention, "not_relevant", click.user_id)
         outcome = _outcome(services, click, mention, view, "not_relevant", f"by <@{click.user_id}>")
-        rollups.move(session, mention, "none")  # before the department changes: it leaves the old buckets
+        # before the department changes: it leaves the old buckets
+        rollup_writes.move(session, mention, "none")
         mention.department = "none"
         return outcome
 
@@ -132,11 +132,11 @@ def _load(session: Session, services: Services, click: Click) -> tuple[Mention, 
         )
         raise ActionRefused("That button does not belong to this mention's card, so I changed nothing.")
     if not claim_version(session, click.mention_id, click.version):  # the lock (PG) and the check
-        if session.get(Mention, click.mention_id) is None:
+        if get_mention(session, click.mention_id) is None:
             raise ActionRefused("I can't find that mention any more.")
         log.info("stale click by %s on mention %s (card v%s)", click.user_id, click.mention_id, click.version)
         raise StaleCard()
-    mention = session.get(Mention, click.mention_id, populate_existing=True)
+    mention = get_mention(session, click.mention_id, fresh=True)
     view = (
         load_card_view(session, click.mention_id, services.rules, services.people)
         if mention is not None
@@ -152,17 +152,14 @@ def _load(session: Session, services: Services, click: Click) -> tuple[Mention, 
 def _carry_copies(session: Session, services: Services, mention: Mention, channel_id: str) -> None:
     """Copies threaded under this mention's card move with it (they are the same text). Into a
     restricted department, their thread replies elsewhere are redacted through the outbox."""
-    copies = list(session.exec(select(Mention).where(Mention.duplicate_of == mention.id)).all())
+    assert mention.id is not None
+    copies = copies_of(session, mention.id)
     for copy in copies:
-        rollups.move(session, copy, mention.department)  # the counts move with the copy
+        rollup_writes.move(session, copy, mention.department)  # the counts move with the copy
         copy.department = mention.department
     if not copies or not services.rules.is_restricted(mention.department):
         return
-    replies = session.exec(
-        select(Delivery)
-        .where(col(Delivery.mention_id).in_([c.id for c in copies]), Delivery.kind == "thread")
-        .where(Delivery.channel != channel_id)
-    ).all()
+    replies = replies_outside(session, [c.id for c in copies], channel_id)
     for reply in replies:
         text = (
             f"🔒 A copy of mention #{mention.id}, moved to <#{channel_id}>. Its text is only visible there."

@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
-
 from bot.classify.overrides import first_match
 from bot.domain.result import Result
 from bot.domain.rules import RoutingRules
-from bot.store.models import Classification, Correction, Delivery, Mention
+from bot.store import threads
+from bot.store.corrections import corrections_by_text
+from bot.store.engine import Session
+from bot.store.mentions import latest_by_text, latest_classification
+from bot.store.models import Classification, Delivery, Mention
 
 DUPLICATE_WINDOW = timedelta(hours=24)  # copies within this window go to the first card's thread
 
@@ -45,21 +46,8 @@ class Seen:
 
 
 def corrections_of(session: Session, hashes: Iterable[str]) -> dict[str, list[tuple[int, int, str]]]:
-    """Every human correction of a mention with one of these texts, newest first (corrections are few)."""
-    wanted = sorted(set(hashes))
-    if not wanted:
-        return {}
-    rows = session.exec(
-        select(Correction.id, Correction.mention_id, Correction.to_department, Mention.text_hash)
-        .join(Mention, col(Mention.id) == col(Correction.mention_id))
-        .where(col(Mention.text_hash).in_(wanted))
-        .order_by(col(Correction.id).desc())
-    ).all()
-    found: dict[str, list[tuple[int, int, str]]] = {}
-    for correction_id, mention_id, to_department, hashed in rows:
-        assert correction_id is not None
-        found.setdefault(hashed, []).append((correction_id, mention_id, to_department))
-    return found
+    """Every human correction of a mention with one of these texts, newest first (see Seen)."""
+    return corrections_by_text(session, hashes)
 
 
 def seen_before(session: Session, mentions: Sequence[Mention]) -> Seen:
@@ -67,18 +55,8 @@ def seen_before(session: Session, mentions: Sequence[Mention]) -> Seen:
     hashes = sorted({m.text_hash for m in mentions})
     if not hashes:
         return Seen()
-    latest = (
-        select(func.max(Classification.id))
-        .join(Mention, col(Mention.id) == col(Classification.mention_id))
-        .where(col(Mention.text_hash).in_(hashes), col(Mention.id).not_in([m.id for m in mentions]))
-        .group_by(col(Mention.text_hash))
-    )
-    rows = session.exec(
-        select(Classification, Mention.text_hash)
-        .join(Mention, col(Mention.id) == col(Classification.mention_id))
-        .where(col(Classification.id).in_(latest))
-    ).all()
-    return Seen(corrections_of(session, hashes), {hashed: row for row, hashed in rows})
+    cached = latest_by_text(session, hashes, excluding=[m.id for m in mentions])
+    return Seen(corrections_of(session, hashes), cached)
 
 
 def settled_result(session: Session, rules: RoutingRules, mention: Mention, seen: Seen) -> Result | None:
@@ -109,7 +87,7 @@ def correction_result(
     if found is None:
         return None
     _, corrected_id, to_department = found
-    base = _latest_classification(session, corrected_id)
+    base = latest_classification(session, corrected_id)
     reason = f"same text as mention {corrected_id}, which a person moved to {to_department}"
     if base is None:
         return Result(to_department, 1.0, classifier="correction", reason=reason)
@@ -126,42 +104,13 @@ def correction_result(
 def carded_texts(session: Session, hashes: Iterable[str], since: datetime) -> set[str]:
     """Which of these texts have a card of a mention received since `since`, in any channel: a cheap
     superset, so `thread_parent` is asked only for them (most texts are new)."""
-    wanted = sorted(set(hashes))
-    if not wanted:
-        return set()
-    return set(
-        session.exec(
-            select(Mention.text_hash)
-            .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
-            .where(col(Mention.text_hash).in_(wanted), Delivery.kind == "card")
-            .where(col(Mention.received_at) >= since)
-            .distinct()
-        ).all()
-    )
+    return threads.carded_texts(session, hashes, since)
 
 
 def thread_parent(session: Session, mention: Mention, channel_id: str) -> Delivery | None:
     """The earliest card of a recent copy that is in `channel_id` and whose mention is still in the
     department this copy was routed to (mention.department); None: the copy gets its own card."""
-    since = mention.received_at - DUPLICATE_WINDOW
-    return session.exec(
-        select(Delivery)
-        .join(Mention, col(Mention.id) == col(Delivery.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id, Delivery.kind == "card")
-        .where(Delivery.channel == channel_id, Mention.department == mention.department)
-        .where(col(Mention.received_at) >= since)
-        .order_by(col(Delivery.id))
-        .limit(1)
-    ).first()
-
-
-def _latest_classification(session: Session, mention_id: int) -> Classification | None:
-    return session.exec(
-        select(Classification)
-        .where(Classification.mention_id == mention_id)
-        .order_by(col(Classification.id).desc())
-        .limit(1)
-    ).first()
+    return threads.first_text_card(session, mention, channel_id, mention.received_at - DUPLICATE_WINDOW)
 
 
 def result_from_row(row: Classification) -> Result:

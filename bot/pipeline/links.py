@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlmodel import Session, col, select
-
+from bot.store import threads
+from bot.store.engine import Session
 from bot.store.models import Delivery, Mention
 
 
@@ -22,31 +22,10 @@ def first_link_card(
     Only a card in the channel this mention is routed to counts: a link shared in a sales thread and
     classified HR this time must not put its text under a card other teams can read.
     """
-    if not mention.link_hash:
-        return None
-    return session.exec(
-        select(Delivery)
-        .join(Mention, col(Mention.id) == col(Delivery.mention_id))
-        .where(Mention.link_hash == mention.link_hash, Mention.id != mention.id, Delivery.kind == "card")
-        .where(Delivery.channel == channel)
-        .where(col(Mention.received_at) >= since_received)
-        .order_by(col(Delivery.id))
-        .limit(1)
-    ).first()
+    return threads.first_link_card(session, mention, channel, since_received)
 
 
 def carded_links(session: Session, hashes: Iterable[str], since_received: datetime) -> set[str]:
     """Which of these links have a card of a mention received since then, in any channel: a cheap
     superset read once per batch, so `first_link_card` is asked only for them."""
-    wanted = sorted({h for h in hashes if h})
-    if not wanted:
-        return set()
-    return set(
-        session.exec(
-            select(Mention.link_hash)
-            .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
-            .where(col(Mention.link_hash).in_(wanted), Delivery.kind == "card")
-            .where(col(Mention.received_at) >= since_received)
-            .distinct()
-        ).all()
-    )
+    return threads.carded_links(session, hashes, since_received)

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 
-from sqlmodel import col, select
-
 from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route
@@ -16,6 +14,7 @@ from bot.pipeline.copies import DUPLICATE_WINDOW, result_from_row, rule_index, s
 from bot.pipeline.record import record_batch
 from bot.pipeline.views import card_view, fallback_channel, load_card_view
 from bot.store.engine import session_scope
+from bot.store.mentions import pending_mentions
 from bot.store.models import Mention
 
 log = logging.getLogger(__name__)
@@ -77,8 +76,7 @@ def _learn_slack_authors(services: Services, mentions: Sequence[Mention]) -> Non
 def _load_pending(services: Services, mention_ids: Sequence[int]) -> tuple[list[Mention], dict[int, Result]]:
     rules = services.rules
     with session_scope(services.engine) as session:
-        query = select(Mention).where(col(Mention.id).in_(list(mention_ids)), Mention.status == "pending")
-        mentions = list(session.exec(query.order_by(col(Mention.id))).all())
+        mentions = pending_mentions(session, mention_ids)
         seen = seen_before(session, mentions)
         settled = {_id(m): r for m in mentions if (r := settled_result(session, rules, m, seen)) is not None}
     return mentions, settled

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlmodel import Session, col, select
-
 from bot.context import Services
 from bot.domain import metrics
 from bot.domain.clock import utcnow
@@ -31,9 +29,10 @@ from bot.pipeline.copies import (
 from bot.pipeline.links import carded_links, first_link_card
 from bot.pipeline.views import card_view, fallback_channel
 from bot.slack.cards import render_card, render_duplicate_reply
-from bot.store import rollups
+from bot.store import rollup_writes
 from bot.store.commit_hooks import on_commit
-from bot.store.mentions import insert_classifications
+from bot.store.engine import Session
+from bot.store.mentions import insert_classifications, pending_mentions
 from bot.store.models import Mention
 from bot.store.outbox import enqueue_id
 
@@ -59,8 +58,7 @@ class _Row:
 
 def record_batch(session: Session, services: Services, results: dict[int, Result]) -> dict[int, Route | None]:
     """Record each mention's result, in mention id order; None for a mention another worker finished."""
-    query = select(Mention).where(col(Mention.id).in_(list(results)), Mention.status == "pending")
-    mentions = {m.id: m for m in session.exec(query).all()}
+    mentions = {m.id: m for m in pending_mentions(session, list(results))}
     # a person may have corrected a copy while this batch was being classified
     corrections = corrections_of(session, (m.text_hash for m in mentions.values()))
     recorded: list[tuple[Mention, Result]] = []
@@ -74,7 +72,7 @@ def record_batch(session: Session, services: Services, results: dict[int, Result
         recorded.append((mention, result))
     rows = _insert_classifications(session, recorded)
     carded = _carded(session, [m for m, _ in recorded])
-    tally = rollups.Tally()
+    tally = rollup_writes.Tally()
     routes: dict[int, Route | None] = dict.fromkeys(results)
     for (mention, result), row in zip(recorded, rows, strict=True):
         routes[row.mention_id] = _route(session, services, mention, row, result, carded)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, select
-
 from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route, decide_route, ping_markup
@@ -11,7 +9,10 @@ from bot.domain.rules import RoutingRules
 from bot.pipeline.copies import result_from_row
 from bot.slack.cards import CardView
 from bot.slack.people import People
-from bot.store.models import Classification, Mention
+from bot.store.card_state import get_mention
+from bot.store.engine import Session
+from bot.store.mentions import latest_classification
+from bot.store.models import Mention
 
 
 def fallback_channel(services: Services, department: str, channel: str) -> str:
@@ -57,12 +58,8 @@ def load_card_view(
     session: Session, mention_id: int, rules: RoutingRules, people: People | None = None
 ) -> CardView | None:
     """Rebuild a mention's card from the database (for updates after a button click)."""
-    mention = session.get(Mention, mention_id)
-    row = session.exec(
-        select(Classification)
-        .where(Classification.mention_id == mention_id)
-        .order_by(col(Classification.id).desc())
-    ).first()
+    mention = get_mention(session, mention_id)
+    row = latest_classification(session, mention_id)
     if mention is None or row is None:
         return None
     result = result_from_row(row)

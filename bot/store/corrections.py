@@ -1,15 +1,17 @@
-"""Human corrections as stored: adding one, a mention's history, the newest per mention, and the counter
+"""Human corrections as stored: adding one, a mention's history, those of a batch's texts, the newest
+per mention, and the counter
 the retrainer polls. What a correction means (labels, few-shot scoring) is bot.classify.corrections."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.store.models import Correction
+from bot.store.models import Correction, Mention
 
 # The latest correction per mention; the text is cut in SQL so huge mentions never reach Python whole.
 _LATEST = (
@@ -46,6 +48,25 @@ def corrections_of(session: Session, mention_id: int) -> list[Correction]:
     """A mention's corrections, oldest first (who, when, from, to)."""
     query = select(Correction).where(Correction.mention_id == mention_id).order_by(col(Correction.id))
     return list(session.exec(query).all())
+
+
+def corrections_by_text(session: Session, hashes: Iterable[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """Per text hash, every human correction of a mention with that text as (correction id, mention id,
+    to department), newest first (corrections are few)."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(Correction.id, Correction.mention_id, Correction.to_department, Mention.text_hash)
+        .join(Mention, col(Mention.id) == col(Correction.mention_id))
+        .where(col(Mention.text_hash).in_(wanted))
+        .order_by(col(Correction.id).desc())
+    ).all()
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    for correction_id, mention_id, to_department, hashed in rows:
+        assert correction_id is not None
+        found.setdefault(hashed, []).append((correction_id, mention_id, to_department))
+    return found
 
 
 def latest_corrections(engine: Engine, limit: int | None = None) -> list[tuple[str, str]]:

@@ -70,8 +70,8 @@ def init_db(engine: Engine) -> None:
 
 def link_latest_classifications(connection: Connection) -> None:
     """Finish a bulk load done without the pipeline: point each mention at its newest classification,
-    then recount the report rollups (bot.store.rollups) that the pipeline would have kept."""
-    from bot.store.rollups import rebuild
+    then recount the report rollups (bot.store.rollup_writes) that the pipeline would have kept."""
+    from bot.store.rollup_writes import rebuild
 
     connection.execute(
         text(

@@ -1,18 +1,19 @@
-"""Mention rows: the durable insert on the acknowledgement path, claiming the backlog, and recording
-classifications."""
+"""Mention rows: the durable insert on the acknowledgement path, claiming the backlog, reading a claimed
+batch, and recording and reading classifications."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Table, or_
+from sqlalchemy import Table, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.dml import Insert
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.domain import metrics
 from bot.domain.clock import utcnow
@@ -122,3 +123,40 @@ def insert_classifications(conn: Connection, rows: list[dict[str, Any]]) -> list
     """Insert a batch's classification rows in one statement; their ids, in the order of `rows`."""
     insert = CLASSIFICATIONS.insert().returning(CLASSIFICATIONS.c.id, sort_by_parameter_order=True)
     return [int(i) for i in conn.execute(insert, rows).scalars().all()]
+
+
+def pending_mentions(session: Session, mention_ids: Sequence[int]) -> list[Mention]:
+    """Those of these mentions still pending (another worker may have finished some), in id order."""
+    query = select(Mention).where(col(Mention.id).in_(list(mention_ids)), Mention.status == "pending")
+    return list(session.exec(query.order_by(col(Mention.id))).all())
+
+
+def latest_by_text(
+    session: Session, hashes: Iterable[str], excluding: Sequence[int | None]
+) -> dict[str, Classification]:
+    """Per text hash, the latest classification of a mention with that text, leaving out `excluding`."""
+    wanted = sorted(set(hashes))
+    if not wanted:
+        return {}
+    latest = (
+        select(func.max(Classification.id))
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(col(Mention.text_hash).in_(wanted), col(Mention.id).not_in(list(excluding)))
+        .group_by(col(Mention.text_hash))
+    )
+    rows = session.exec(
+        select(Classification, Mention.text_hash)
+        .join(Mention, col(Mention.id) == col(Classification.mention_id))
+        .where(col(Classification.id).in_(latest))
+    ).all()
+    return {hashed: row for row, hashed in rows}
+
+
+def latest_classification(session: Session, mention_id: int) -> Classification | None:
+    """The mention's newest classification (what its card shows), or None."""
+    return session.exec(
+        select(Classification)
+        .where(Classification.mention_id == mention_id)
+        .order_by(col(Classification.id).desc())
+        .limit(1)
+    ).first()

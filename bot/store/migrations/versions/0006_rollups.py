@@ -4,7 +4,7 @@ Revision ID: 0006_rollups
 Revises: 0005_search_stemming
 Create Date: 2026-11-29
 
-The backfill is a frozen copy of bot.store.rollups.rebuild (a revision must keep meaning what it
+The backfill is a frozen copy of bot.store.rollup_writes.rebuild (a revision must keep meaning what it
 meant when it was written): INSERT … SELECT … GROUP BY for the hourly counts; topic tags are grouped
 in SQL per distinct tag string and split in Python, so they normalise exactly as the pipeline does.
 """
