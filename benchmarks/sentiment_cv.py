@@ -73,7 +73,8 @@ def run(weights: str, target: float, c: float, skip: set[str], repeats: int, cue
     report = sentiment_report(truth, predicted)
     recalls = " ".join(f"{k[:3]}={m.recall:.3f}" for k, m in report.per_class.items())
     print(
-        f"n={len(seeds)} judged={len(keep)} cues={sentiment_cues.COMPLAINT_CUES} scale={cue_scale} weights={weights} C={c} target={target} T={temperature} floor={floor}  "
+        f"n={len(seeds)} judged={len(keep)} cues={sentiment_cues.COMPLAINT_CUES} scale={cue_scale} "
+        f"weights={weights} C={c} target={target} T={temperature} floor={floor}  "
         f"macro-F1={report.macro_f1:.3f} {recalls} pos->neg={report.positive_as_negative:.3f}"
     )
     per_lang = []
@@ -89,7 +90,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", choices=("balanced", "none"), default="balanced")
     parser.add_argument("--target", type=float, default=training.POSITIVE_AS_NEGATIVE)
-    parser.add_argument("--c", type=float, default=training.OTHER_C)
+    parser.add_argument("--c", type=float, default=training.SENTIMENT_C)
     parser.add_argument("--step", type=float, default=calibration.FLOOR_STEP, help="negative floor grid")
     parser.add_argument("--judge-without", type=Path, help="a seed file trained on but not judged on")
     parser.add_argument("--repeats", type=int, default=2, help="shuffles the figures are pooled over")

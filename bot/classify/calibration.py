@@ -24,7 +24,8 @@ TEMPERATURES = np.round(np.arange(0.2, 4.001, 0.02), 2)
 # Degenerate input (emoji, a link, one or two words) never scores above this: below the product's
 # default min_confidence (0.6), so it lands in triage or goes to the LLM, never a confident "none".
 DEGENERATE_CAP = 0.45
-FLOOR_STEP = 0.01  # grid of the negative floor: 0.05 steps cost 0.01 seed-CV macro-F1 (benchmarks/sentiment_cv.py)
+# grid of the negative floor: 0.05 steps cost 0.01 of seed-CV macro-F1 (benchmarks/sentiment_cv.py)
+FLOOR_STEP = 0.01
 
 HeadFactory = Callable[[], Any]  # a fresh sklearn classifier with decision_function
 

@@ -43,13 +43,13 @@ _REQUEST = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(r) for r in REQUESTS) +
 
 
 _STILL = (
-    "still no", "still not", "still nothing", "still haven't", "still hasn't", "still waiting", "still broken",
-    "toujours pas", "toujours rien", "toujours aucun", "toujours en attente", "encore rien", "toujours le même",
-    "immer noch nicht", "immer noch kein", "noch immer nicht", "noch immer kein", "todavía no", "todavía sin",
-    "sigue sin", "aún no", "nadal nie", "nadal brak", "wciąż nie", "wciąż brak", "до сих пор не",
-    "до сих пор нет", "до сих пор ничего", "всё ещё не", "все еще не", "fortsatt ingen", "fortsatt ikke",
-    "ennå ikke",
-)
+    "still no", "still not", "still nothing", "still haven't", "still hasn't", "still waiting",
+    "still broken", "toujours pas", "toujours rien", "toujours aucun", "toujours en attente",
+    "encore rien", "toujours le même", "immer noch nicht", "immer noch kein", "noch immer nicht",
+    "noch immer kein", "todavía no", "todavía sin", "sigue sin", "aún no", "nadal nie", "nadal brak",
+    "wciąż nie", "wciąż brak", "до сих пор не", "до сих пор нет", "до сих пор ничего", "всё ещё не",
+    "все еще не", "fortsatt ingen", "fortsatt ikke", "ennå ikke",
+)  # fmt: skip
 _UNITS = (
     r"(?:minutes?|hours?|days?|weeks?|months?|heures?|jours?|semaines?|mois|minuten|stunden?|tagen?|"
     r"wochen?|monaten?|minutos?|horas?|días?|dias?|semanas?|meses|godzin\w*|dni|tygodni\w*|miesięc\w*|"
@@ -68,25 +68,28 @@ _REPEAT = re.compile(
     r"четвертый|четвёртый|andre|tredje|fjerde)\s+(?:time|fois|mal|vez|raz|раз|gang)(?!\w)"
 )
 _PROMISE = (
-    "was told", "were told", "i was promised", "you promised", "they promised", "promised me", "said it would",
-    "said they would", "said someone would", "on m'avait dit", "on m'avait promis", "on m'a dit", "on m'a promis",
-    "vous m'aviez", "versprochen", "hieß es", "me dijeron", "me prometieron", "prometieron", "obiecali",
-    "obiecano", "mówili, że", "обещали", "мне сказали", "ble lovet", "lovet meg",
-)
+    "was told", "were told", "i was promised", "you promised", "they promised", "promised me",
+    "said it would", "said they would", "said someone would", "on m'avait dit", "on m'avait promis",
+    "on m'a dit", "on m'a promis", "vous m'aviez", "versprochen", "hieß es", "me dijeron",
+    "me prometieron", "prometieron", "obiecali", "obiecano", "mówili, że", "обещали", "мне сказали",
+    "ble lovet", "lovet meg",
+)  # fmt: skip
 _CHURN = (
     "cancelling my", "canceling my", "i'm cancelling", "i'm canceling", "cancelled my", "canceled my",
-    "unsubscribed", "switching to", "moving to another", "deleted the app", "deleting the app", "uninstalled",
-    "uninstalling", "never ordering", "never buying", "je résilie", "j'ai résilié", "je passe chez",
-    "je vais passer chez", "désinstallé", "désinstalle", "plus jamais", "ich kündige", "gekündigt", "wechsle zu",
-    "deinstalliert", "nie wieder", "cancelo", "he cancelado", "me cambio a", "me paso a", "desinstalé",
-    "nunca más", "rezygnuję", "przechodzę do", "odinstalowa", "nigdy więcej", "отменяю", "отписываюсь",
-    "перехожу", "удалил", "удалила", "больше никогда", "sier opp", "bytter til", "avinstaller", "aldri mer",
-)
+    "unsubscribed", "switching to", "moving to another", "deleted the app", "deleting the app",
+    "uninstalled", "uninstalling", "never ordering", "never buying", "je résilie", "j'ai résilié",
+    "je passe chez", "je vais passer chez", "désinstallé", "désinstalle", "plus jamais", "ich kündige",
+    "gekündigt", "wechsle zu", "deinstalliert", "nie wieder", "cancelo", "he cancelado", "me cambio a",
+    "me paso a", "desinstalé", "nunca más", "rezygnuję", "przechodzę do", "odinstalowałem",
+    "odinstalowałam", "nigdy więcej", "отменяю", "отписываюсь", "перехожу", "удалил", "удалила",
+    "больше никогда", "sier opp", "bytter til", "avinstaller", "aldri mer",
+)  # fmt: skip
 _SARCASM = re.compile(
     r"(?:^|[.!?]\s*)(?:oh\s+)?(?:great|wonderful|perfect|nice|brilliant|awesome|fantastic|thanks|génial|super|"
     r"parfait|bravo|merci|toll|prima|klasse|danke|genial|perfecto|gracias|świetnie|super|dzięki|отлично|"
-    r"супер|спасибо|flott|takk)\W+(?:\w+\W+){0,3}?(?:another|again|once more|yet another|encore|de nouveau|"
-    r"wieder|schon wieder|otra|otro|otra vez|de nuevo|znowu|kolejn\w*|опять|снова|очередн\w*|igjen|enda en)(?!\w)"
+    r"супер|спасибо|flott|takk)\W+(?:\w+\W+){0,3}?(?:another|again|once more|yet another|encore|"
+    r"de nouveau|wieder|schon wieder|otra|otro|otra vez|de nuevo|znowu|kolejn\w*|опять|снова|очередн\w*|"
+    r"igjen|enda en)(?!\w)"
 )
 
 
