@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from bot.classify.calibration import Head, cap_confidence, fit_temperature, out_of_fold
+from bot.classify.calibration import Head, cap_confidence, fit_temperature, negative_floor, out_of_fold
 from bot.classify.calibrator import Calibrator
 from bot.classify.evaluation import expected_calibration_error
 from bot.classify.features import build_vectorizer, hide_cues, softmax
@@ -80,3 +80,14 @@ def test_noisy_copies_are_reproducible_and_noisy() -> None:
     first, again = noisy_copies(texts, seed=3), noisy_copies(texts, seed=3)
     assert first == again
     assert sum(copy != texts[0] for copy in first) >= 18
+
+
+def test_negative_floor_is_the_least_that_keeps_positives_within_the_target() -> None:
+    classes = ["negative", "neutral", "positive"]
+    # five positives called negative at 0.55..0.95, and five positives that are plainly positive
+    sure = [0.55, 0.65, 0.75, 0.85, 0.95]
+    probs = np.array([[p, 0.0, 1 - p] for p in sure] + [[0.1, 0.1, 0.8]] * 5)
+    gold = np.full(len(probs), classes.index("positive"))
+    # at most 2 of 10 may stay negative: the floor must rise above 0.75 (fine grid: 0.76)
+    assert negative_floor(probs, gold, classes, 0.2) == pytest.approx(0.76)
+    assert negative_floor(probs, gold, classes, 1.0) == 0.0

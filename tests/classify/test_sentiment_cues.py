@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.classify.cues import after_contrast, clause_tail, cue_marks, cue_tokens, negated
-from bot.classify.sentiment_cues import rating, structure_tokens
+from bot.classify.sentiment_cues import complaint_tokens, rating, structure_tokens
 
 
 @pytest.mark.parametrize(
@@ -60,7 +60,48 @@ def test_written_ratings(text: str, share: float | None) -> None:
 def test_structure_marks_emoticons_questions_and_requests() -> None:
     assert structure_tokens("works now :)") == ["zzsmile"]
     assert structure_tokens("https://t.co/abc") == []  # "://" is not a face
-    assert structure_tokens("still broken :(") == ["zzfrown"]
+    assert structure_tokens("it broke :(") == ["zzfrown"]
     assert structure_tokens("how do i export my data?") == ["zzquestion", "zzrequest"]
     assert cue_tokens("1/5, never again")[-1] == "zzmoreneg"
     assert cue_tokens("How do I reset it?")[-1] == "zznone"  # no polarity said: nothing to lean on
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("3 weeks and still no refund", ["zzstillno", "zzwaited"]),
+        ("day 5 of waiting for a reply", ["zzwaited"]),
+        ("on hold for 40 minutes", ["zzwaited"]),
+        ("ça fait 10 jours que j'attends, toujours rien", ["zzstillno", "zzwaited"]),
+        ("три недели жду возврат, до сих пор ничего", ["zzstillno", "zzwaited"]),
+        ("third time i'm writing about this", ["zzagain"]),
+        ("c'est la troisième fois que je vous écris", ["zzagain"]),
+        ("i was told it would be fixed by friday", ["zzpromised"]),
+        ("on m'avait promis un rappel", ["zzpromised"]),
+        ("cancelling my subscription today", ["zzleaving"]),
+        ("je passe chez la concurrence", ["zzleaving"]),
+        ("great, another update that breaks login", ["zzsarcasm"]),
+        ("génial, encore une mise à jour qui plante", ["zzsarcasm"]),
+    ],
+)
+def test_complaints_without_a_negative_word(text: str, tokens: list[str]) -> None:
+    assert complaint_tokens(text) == tokens
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delivered in 3 days, well packed",  # a duration alone is not a wait
+        "how do i cancel my subscription before the trial ends?",  # asking is not leaving
+        "great app, love it",  # praise with no "another"/"again" after it
+        "third order from them, always quick",
+        "is it still possible to change my address?",
+    ],
+)
+def test_ordinary_texts_carry_no_complaint_mark(text: str) -> None:
+    assert complaint_tokens(text) == []
+
+
+def test_complaint_marks_reach_the_cue_block() -> None:
+    assert "zzwaited" in structure_tokens("2 weeks and still nothing")
+    assert "zzleaving" in cue_tokens("Switching to another bank next month")
