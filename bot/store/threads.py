@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -18,30 +19,23 @@ from bot.store.models import Delivery, Mention
 
 def carded_texts(session: Session, hashes: Iterable[str], since: datetime) -> set[str]:
     """Which of these texts have a card of a mention received since `since`, in any channel."""
-    wanted = sorted(set(hashes))
-    if not wanted:
-        return set()
-    return set(
-        session.exec(
-            select(Mention.text_hash)
-            .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
-            .where(col(Mention.text_hash).in_(wanted), Delivery.kind == "card")
-            .where(col(Mention.received_at) >= since)
-            .distinct()
-        ).all()
-    )
+    return _carded(session, Mention.text_hash, hashes, since)
 
 
 def carded_links(session: Session, hashes: Iterable[str], since: datetime) -> set[str]:
     """Which of these links have a card of a mention received since `since`, in any channel."""
+    return _carded(session, Mention.link_hash, hashes, since)
+
+
+def _carded(session: Session, column: Any, hashes: Iterable[str], since: datetime) -> set[str]:
     wanted = sorted({h for h in hashes if h})
     if not wanted:
         return set()
     return set(
         session.exec(
-            select(Mention.link_hash)
+            select(column)
             .join(Delivery, col(Mention.id) == col(Delivery.mention_id))
-            .where(col(Mention.link_hash).in_(wanted), Delivery.kind == "card")
+            .where(col(column).in_(wanted), Delivery.kind == "card")
             .where(col(Mention.received_at) >= since)
             .distinct()
         ).all()
