@@ -132,7 +132,7 @@ def run(admin_url: str, workers: int, n: int, llm_delay: float, folder: Path) ->
             wait_until(lambda: healthy(root), 120, "the web process")  # it also migrated the database
             logs = [folder / f"worker-{workers}-{i}.log" for i in range(workers)]
             procs += [start("worker", env, log, free_port()) for log in logs]
-            wait_until(lambda: all("worker running" in log.read_text() for log in logs), 180, "the workers")
+            wait_until(lambda: all("listening on" in log.read_text() for log in logs), 180, "the workers")
             engine = make_engine(db_url)
             started = time.monotonic()
             latencies = _send(root, synthetic_texts(n), prefix=str(1_700_000_000 + workers))
