@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 from bot.domain.errors import ConfigError
 
 _POSTGRES_PREFIX = re.compile(r"^(postgres|postgresql)(\+psycopg2)?://", re.IGNORECASE)
@@ -21,6 +18,11 @@ _EXAMPLE = "e.g. postgresql://user:password@host:5432/dbname or sqlite:///social
 
 def normalize_database_url(raw: str) -> str:
     """The SQLAlchemy URL for `raw`; ConfigError when it cannot name a database this app can open."""
+    # Imported here: SQLAlchemy costs a quarter of a second, and `python -m bot --help` or `check`
+    # reads Settings without ever opening a database.
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     url = _POSTGRES_PREFIX.sub("postgresql+psycopg://", raw.strip(), count=1)
     try:
         parsed = make_url(url)
