@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from openai import OpenAI
-from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.chat import ChatCompletion
 from openai.types.shared_params import ResponseFormatJSONSchema
 
 from bot.classify.limiter import LLMLimiter
-from bot.classify.llm_client import Deadline, call_with_retries, sdk_timeout
+from bot.classify.llm_client import complete_chat
 from bot.domain.errors import ClassifierUnavailable
 from bot.domain.result import Few, Result
 from bot.domain.rules import DEPARTMENTS, LABELS
@@ -181,25 +181,16 @@ class LLMClassifier:
     ) -> ChatCompletion:
         """One structured-output request (one mention or a batch) under the shared retry policy, the
         shared rate limiter, and one deadline covering every attempt."""
-        messages: list[ChatCompletionMessageParam] = [
-            {"role": "system", "content": system},
-            {"role": "user", "content": user},
-        ]
-        deadline = Deadline(self.deadline)  # one budget per request, started before the first attempt
-        per_attempt = self.client.timeout if isinstance(self.client.timeout, int | float) else None
-
-        return call_with_retries(
-            lambda: self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                response_format=response_format,
-                temperature=0,
-                max_completion_tokens=max_tokens,
-                timeout=sdk_timeout(deadline, per_attempt),
-            ),
+        return complete_chat(
+            self.client,
+            self.model,
+            system=system,
+            user=user,
+            max_tokens=max_tokens,
             attempts=self.attempts,
-            deadline=deadline,
+            deadline=self.deadline,
             limiter=self.limiter,
+            response_format=response_format,
         )
 
 

@@ -16,7 +16,9 @@ from functools import partial
 from typing import TypeVar
 
 import openai
-from openai import NOT_GIVEN, NotGiven, OpenAI
+from openai import NOT_GIVEN, NotGiven, Omit, OpenAI, omit
+from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -238,18 +240,14 @@ def chat_text(
     """A plain-text completion (insights answers, digest summaries) under the same retry policy, one
     `deadline` for every attempt, and the classifier's `limiter` when given (one 429 pause for all)."""
     started = time.perf_counter()
-    budget = Deadline(deadline)
-    per_attempt = client.timeout if isinstance(client.timeout, int | float) else None
-    response = call_with_retries(
-        lambda: client.chat.completions.create(
-            model=model,
-            messages=[{"role": "system", "content": system}, {"role": "user", "content": user}],
-            temperature=0,
-            max_completion_tokens=max_tokens,
-            timeout=sdk_timeout(budget, per_attempt),
-        ),
+    response = complete_chat(
+        client,
+        model,
+        system=system,
+        user=user,
+        max_tokens=max_tokens,
         attempts=attempts,
-        deadline=budget,
+        deadline=deadline,
         limiter=limiter,
     )
     latency_ms = (time.perf_counter() - started) * 1000
@@ -265,7 +263,41 @@ def chat_text(
     )
 
 
-def sdk_timeout(deadline: Deadline, per_attempt: float | None) -> float | NotGiven:
-    """The next attempt's timeout for the SDK (None would mean "no timeout" to it)."""
-    left = deadline.timeout(per_attempt)
-    return NOT_GIVEN if left is None else left
+def complete_chat(
+    client: OpenAI,
+    model: str,
+    *,
+    system: str,
+    user: str,
+    max_tokens: int,
+    attempts: int,
+    deadline: float | None,
+    limiter: LLMLimiter | None,
+    response_format: ResponseFormatJSONSchema | Omit = omit,
+) -> ChatCompletion:
+    """One chat completion under the shared retry policy and `limiter`, with one `deadline` (seconds, or
+    None) covering every attempt and wait: each attempt's timeout is cut to what is left of it."""
+    messages: list[ChatCompletionMessageParam] = [
+        {"role": "system", "content": system},
+        {"role": "user", "content": user},
+    ]
+    budget = Deadline(deadline)  # one budget per request, started before the first attempt
+    per_attempt = client.timeout if isinstance(client.timeout, int | float) else None
+
+    def timeout() -> float | NotGiven:  # None would mean "no timeout" to the SDK
+        left = budget.timeout(per_attempt)
+        return NOT_GIVEN if left is None else left
+
+    return call_with_retries(
+        lambda: client.chat.completions.create(
+            model=model,
+            messages=messages,
+            response_format=response_format,
+            temperature=0,
+            max_completion_tokens=max_tokens,
+            timeout=timeout(),
+        ),
+        attempts=attempts,
+        deadline=budget,
+        limiter=limiter,
+    )
