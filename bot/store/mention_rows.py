@@ -22,10 +22,27 @@ from bot.store.rollups import C, M
 
 # The newest classification of each mention (the pipeline keeps its id on the mention).
 LATEST_CLASSIFICATION = "LEFT JOIN classification c ON c.id = m.classification_id"
-ROW_COLUMNS = (
-    "m.id, m.text, m.department, m.author, m.source, m.url, m.slack_channel, m.slack_ts, "
-    "m.received_at, m.state, c.sentiment, c.urgency, c.summary, c.topics, c.confidence, m.source_name"
+# What a MentionRow is read from: the Core columns, and the same list as SQL text for the raw queries
+# (search), written once so the two can never drift apart.
+_ROW: tuple[Any, ...] = (
+    M.c.id,
+    M.c.text,
+    M.c.department,
+    M.c.author,
+    M.c.source,
+    M.c.url,
+    M.c.slack_channel,
+    M.c.slack_ts,
+    M.c.received_at,
+    M.c.state,
+    C.c.sentiment,
+    C.c.urgency,
+    C.c.summary,
+    C.c.topics,
+    C.c.confidence,
+    M.c.source_name,
 )
+ROW_COLUMNS = ", ".join(f"{'c' if column.table is C else 'm'}.{column.name}" for column in _ROW)
 URGENCY_ORDER = "CASE c.urgency WHEN 'high' THEN 0 WHEN 'normal' THEN 1 ELSE 2 END"
 SENTIMENT_ORDER = "CASE c.sentiment WHEN 'negative' THEN 0 WHEN 'neutral' THEN 1 ELSE 2 END"
 
@@ -91,27 +108,6 @@ def fetch_rows(conn: Connection, statement: TextClause, params: dict[str, Any]) 
     return [to_row(record) for record in conn.execute(statement, params)]
 
 
-def _columns() -> list[Any]:
-    return [
-        M.c.id,
-        M.c.text,
-        M.c.department,
-        M.c.author,
-        M.c.source,
-        M.c.url,
-        M.c.slack_channel,
-        M.c.slack_ts,
-        M.c.received_at,
-        M.c.state,
-        C.c.sentiment,
-        C.c.urgency,
-        C.c.summary,
-        C.c.topics,
-        C.c.confidence,
-        M.c.source_name,
-    ]
-
-
 def _rank(column: Any, ranks: dict[str, int]) -> Any:
     return case(*((func.coalesce(column, "") == k, v) for k, v in ranks.items()), else_=len(ranks))
 
@@ -131,7 +127,7 @@ def ranked_rows(
     and grouped duplicates are left out."""
     urgency_rank, sentiment_rank = ranks
     stmt = (
-        select(*_columns())
+        select(*_ROW)
         .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
         .where(rollups.posted_within(start, end, list(hours), [department]))
         .where(M.c.state != "not_relevant", M.c.duplicate_of.is_(None))
@@ -157,7 +153,7 @@ def urgent_rows(
 ) -> list[MentionRow]:
     """The newest high-urgency originals of `departments` posted in [start, end) within `hours`."""
     stmt = (
-        select(*_columns())
+        select(*_ROW)
         .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
         .where(rollups.posted_within(start, end, list(hours), list(departments)))
         .where(C.c.urgency == "high", M.c.duplicate_of.is_(None))
