@@ -2,10 +2,11 @@
 
 Run: `.venv/bin/python benchmarks/sentiment_cv.py [--weights balanced|none] [--target 0.03]`.
 Every figure comes from the bundled seeds only: 5 folds (vectorizer inside each fold), each held-out
-seed scored as written and as a noisy copy. The temperature and the negative floor are fitted on
-one shuffle (seed 0) and measured on another (seed 1: other folds, other noise), so the floor is
-not judged on the predictions it was chosen on. Prints macro-F1, per-class recall, the share of
-positives called negative, and macro-F1 per seed language.
+seed scored as written and as a noisy copy. The temperature and the negative floors are fitted as
+the product fits them (pooled shuffles 0-2, one floor per seed language) and measured on other
+shuffles (3, 4…: other folds, other noise), so a floor is not judged on the predictions it was
+chosen on. `--global-floor` measures one floor for all languages instead. Prints macro-F1, per-class
+recall, the share of positives called negative, and macro-F1 per seed language.
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from sklearn.linear_model import LogisticRegression  # noqa: E402
 from sklearn.pipeline import FeatureUnion  # noqa: E402
 
 from bot.classify import calibration, sentiment_cues, training  # noqa: E402
-from bot.classify.calibration import Head, fit_temperature, negative_floor, out_of_fold  # noqa: E402
+from bot.classify.calibration import (  # noqa: E402
+    Head,
+    fit_temperature,
+    negative_floor,
+    negative_floors,
+    out_of_fold,
+    pooled,
+)
 from bot.classify.features import build_vectorizer, softmax  # noqa: E402
 from bot.classify.sentiment import sentiment_label  # noqa: E402
 from bot.classify.sentiment_eval import sentiment_report  # noqa: E402
@@ -52,20 +60,29 @@ def _vectorizer(cue_scale: float) -> Callable[[], FeatureUnion]:
     return make
 
 
-def run(weights: str, target: float, c: float, skip: set[str], repeats: int, cue_scale: float) -> None:
+def run(
+    weights: str, target: float, c: float, skip: set[str], repeats: int, cue_scale: float, one: bool
+) -> None:
     seeds = training.seed_examples()
     texts = [row["text"] for row in seeds]
     gold = [row["sentiment"] for row in seeds]
     langs = [row["lang"] for row in seeds] * (1 + 1)  # clean + one noisy copy
     head = Head(gold, None, lambda: _model(weights, c))
-    fit = out_of_fold(texts, [head], _vectorizer(cue_scale), seed=0)
+    shuffles = training.CALIBRATION_SHUFFLES
+    fit = pooled([out_of_fold(texts, [head], _vectorizer(cue_scale), seed=s) for s in range(shuffles)])
     temperature = fit_temperature(fit.logits[0], fit.gold[0])
     classes = fit.classes[0]
-    floor = negative_floor(softmax(fit.logits[0], temperature), fit.gold[0], classes, target)
+    probs = softmax(fit.logits[0], temperature)
+    floors = negative_floors(probs, fit.gold[0], classes, langs * shuffles, target)
+    if one:
+        floors = dict.fromkeys(floors, negative_floor(probs, fit.gold[0], classes, target))
     predicted, truth = [], []
-    for repeat in range(1, repeats + 1):  # pooled over shuffles: one split is a noisy judge
+    for repeat in range(shuffles, shuffles + repeats):  # pooled over shuffles: one split is a noisy judge
         test = out_of_fold(texts, [head], _vectorizer(cue_scale), seed=repeat)
-        predicted += [sentiment_label(classes, row, floor)[0] for row in softmax(test.logits[0], temperature)]
+        rows = softmax(test.logits[0], temperature)
+        predicted += [
+            sentiment_label(classes, row, floors[lang])[0] for row, lang in zip(rows, langs, strict=True)
+        ]
         truth += [classes[i] for i in test.gold[0]]
     langs *= repeats
     keep = [i for i, text in enumerate(texts * 2 * repeats) if text not in skip]  # judged on these only
@@ -74,13 +91,13 @@ def run(weights: str, target: float, c: float, skip: set[str], repeats: int, cue
     recalls = " ".join(f"{k[:3]}={m.recall:.3f}" for k, m in report.per_class.items())
     print(
         f"n={len(seeds)} judged={len(keep)} cues={sentiment_cues.COMPLAINT_CUES} scale={cue_scale} "
-        f"weights={weights} C={c} target={target} T={temperature} floor={floor}  "
-        f"macro-F1={report.macro_f1:.3f} {recalls} pos->neg={report.positive_as_negative:.3f}"
+        f"weights={weights} C={c} target={target} T={temperature} floors={floors}\n"
+        f"  macro-F1={report.macro_f1:.3f} {recalls} pos->neg={report.positive_as_negative:.3f}"
     )
     per_lang = []
     for lang in sorted(set(langs)):
-        rows = [i for i, code in enumerate(langs) if code == lang]
-        sub = sentiment_report([truth[i] for i in rows], [predicted[i] for i in rows])
+        rows_of = [i for i, code in enumerate(langs) if code == lang]
+        sub = sentiment_report([truth[i] for i in rows_of], [predicted[i] for i in rows_of])
         per_lang.append(f"{lang}={sub.macro_f1:.2f}/{sub.positive_as_negative:.2f}")
     print("  per language macro-F1/pos->neg: " + " ".join(per_lang))
     _ = np  # numpy is imported for its threading environment above
@@ -95,6 +112,7 @@ def main() -> None:
     parser.add_argument("--judge-without", type=Path, help="a seed file trained on but not judged on")
     parser.add_argument("--repeats", type=int, default=2, help="shuffles the figures are pooled over")
     parser.add_argument("--cue-scale", type=float, default=1.0, help="weight of the cue block for sentiment")
+    parser.add_argument("--global-floor", action="store_true", help="one negative floor for all languages")
     parser.add_argument("--no-complaint-cues", action="store_true", help="measure without complaint_tokens")
     args = parser.parse_args()
     calibration.FLOOR_STEP = args.step
@@ -103,7 +121,7 @@ def main() -> None:
     if args.judge_without:
         lines = args.judge_without.read_text(encoding="utf-8").splitlines()
         skip = {json.loads(line)["text"] for line in lines if line.strip()}
-    run(args.weights, args.target, args.c, skip, args.repeats, args.cue_scale)
+    run(args.weights, args.target, args.c, skip, args.repeats, args.cue_scale, args.global_floor)
 
 
 if __name__ == "__main__":

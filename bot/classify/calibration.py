@@ -81,6 +81,18 @@ def out_of_fold(
     return OutOfFold([text for variant in variants for text in variant], logits, gold, classes)
 
 
+def pooled(runs: Sequence[OutOfFold]) -> OutOfFold:
+    """Several out-of-fold runs (other shuffles, other noise) as one: a calibration fitted on more
+    held-out predictions varies less from one shuffle to the next."""
+    first = runs[0]
+    return OutOfFold(
+        [text for run in runs for text in run.texts],
+        [np.vstack([run.logits[k] for run in runs]) for k in range(len(first.logits))],
+        [np.concatenate([run.gold[k] for run in runs]) for k in range(len(first.gold))],
+        first.classes,
+    )
+
+
 def _aligned(model: Any, features: Any, classes: list[str]) -> np.ndarray:
     """Decision scores in `classes` order; a class absent from a training fold scores very low."""
     raw = np.asarray(model.decision_function(features))
@@ -125,3 +137,15 @@ def negative_floor(probs: np.ndarray, gold: np.ndarray, classes: list[str], targ
         if not is_positive.any() or float(np.mean(called[is_positive])) <= target:
             return float(floor)
     return 0.95
+
+
+def negative_floors(
+    probs: np.ndarray, gold: np.ndarray, classes: list[str], groups: Sequence[str], target: float
+) -> dict[str, float]:
+    """`negative_floor` for each group (a seed language): the target then holds in every language,
+    and a language whose complaints and praise separate well is not held to the floor of the worst."""
+    names = np.asarray(groups)
+    return {
+        str(name): negative_floor(probs[names == name], gold[names == name], classes, target)
+        for name in sorted(set(groups))
+    }

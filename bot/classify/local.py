@@ -86,7 +86,8 @@ class LocalClassifier:
         self._slices = (slice(0, n_dept), slice(n_dept, n_dept + n_sent), slice(n_dept + n_sent, None))
         self._calibrator = Calibrator.from_meta(meta)
         self._sentiment_temperature = float(meta.get("sentiment_temperature", 1.0))
-        self._negative_floor = float(meta.get("negative_floor", 0.0))
+        self._negative_floor = float(meta.get("negative_floor", 0.0))  # a language with no seeds
+        self._negative_floors = {str(k): float(v) for k, v in meta.get("negative_floors", {}).items()}
 
     @classmethod
     def train(cls, extra: Iterable[tuple[str, str]] = ()) -> LocalClassifier:
@@ -105,7 +106,9 @@ class LocalClassifier:
         sentiments = [row["sentiment"] for row in seeds]
         sentiment = sentiment_model().fit(seed_part, sentiments)
         # corrections carry no sentiment label, and are few: both calibrations come from the seeds
-        calibration = calibrate(texts[: len(seeds)], departments[: len(seeds)], sentiments)
+        calibration = calibrate(
+            texts[: len(seeds)], departments[: len(seeds)], sentiments, [row["lang"] for row in seeds]
+        )
         language = logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
         meta: dict[str, Any] = {
             "seed_hash": seed_hash(),
@@ -164,12 +167,11 @@ class LocalClassifier:
         scores = {str(label): float(p) for label, p in zip(self._department.classes_, dept, strict=True)}
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         department, confidence = ranked[0]
-        sentiment, sentiment_confidence = sentiment_label(
-            self._sentiment.classes_, sent, self._negative_floor
-        )
         language = (
             str(self._language.classes_[int(np.argmax(lang))]) if lang.max() >= MIN_LANGUAGE_PROB else "und"
         )
+        floor = self._negative_floors.get(language, self._negative_floor)
+        sentiment, sentiment_confidence = sentiment_label(self._sentiment.classes_, sent, floor)
         reason = f"local model: {department} {confidence:.2f}"
         if len(ranked) > 1:
             reason += f" (runner-up {ranked[1][0]} {ranked[1][1]:.2f})"

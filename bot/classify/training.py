@@ -15,20 +15,36 @@ from typing import Any
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from bot.classify.calibration import Head, fit_temperature, negative_floor, out_of_fold
+from bot.classify.calibration import (
+    Head,
+    fit_temperature,
+    negative_floor,
+    negative_floors,
+    out_of_fold,
+    pooled,
+)
 from bot.classify.calibrator import Calibrator
 from bot.classify.features import build_vectorizer, hide_cues, softmax
 from bot.domain.rules import LABELS
 
 VERSION = "local-2"
 FORMAT = 1  # bump when the saved layout changes, so old caches are retrained
-CALIBRATION = "temperature+isotonic-1;sentiment-2"  # part of the seed hash: a new calibrator retrains caches
+CALIBRATION = (
+    "temperature+isotonic-1x3;sentiment-3"  # part of the seed hash: a new calibrator retrains caches
+)
 SEED_FIELDS = ("text", "department", "sentiment", "urgency", "lang")
 DEPARTMENT_C = 10.0
 OTHER_C = 10.0
 # seed CV (benchmarks/sentiment_cv.py): C=10 → macro-F1 0.700, 30 → 0.709, 100 → 0.710 (pos→neg ≤ 3%)
 SENTIMENT_C = 100.0
-POSITIVE_AS_NEGATIVE = 0.03  # share of held-out positive seeds a "negative" may claim (see negative_floor)
+# share of held-out positive seeds a "negative" may claim, in each seed language (see negative_floors).
+# Seed CV on other shuffles (benchmarks/sentiment_cv.py): every language then stays ≤ 4%, where one
+# global floor let Spanish reach 5%. A 4% target gains 0.02 macro-F1 on seeds; 3% is kept because a
+# positive text called negative is what the product limits (5%), and real text is messier than seeds.
+POSITIVE_AS_NEGATIVE = 0.03
+# out-of-fold runs the calibration is fitted on; seed CV, judged on two other shuffles: the department
+# map's ECE 0.030 (one run) → 0.016 (three), per-language floors steadier; training takes ~2× longer
+CALIBRATION_SHUFFLES = 3
 
 
 def seed_examples() -> list[dict[str, str]]:
@@ -76,20 +92,26 @@ def department_head(departments: Sequence[str]) -> Head:
     return Head(departments, None, department_model, hide_cues)
 
 
-def calibrate(texts: list[str], departments: list[str], sentiments: list[str]) -> dict[str, Any]:
+def calibrate(
+    texts: list[str], departments: list[str], sentiments: list[str], langs: list[str]
+) -> dict[str, Any]:
     """Department and sentiment calibration from out-of-fold, partly noisy, predictions.
 
     Scoring the seeds with a model fitted to them (or with a vectorizer that saw them) makes the
     logits look surer than they are on new text, and the calibration comes out too sharp.
     """
     heads = [department_head(departments), Head(sentiments, None, sentiment_model)]
-    oof = out_of_fold(texts, heads, build_vectorizer)
+    runs = [out_of_fold(texts, heads, build_vectorizer, seed=seed) for seed in range(CALIBRATION_SHUFFLES)]
+    oof = pooled(runs)
     sentiment_temperature = fit_temperature(oof.logits[1], oof.gold[1])
     probs = softmax(oof.logits[1], sentiment_temperature)
+    gold, classes = oof.gold[1], oof.classes[1]
+    row_langs = langs * (len(oof.texts) // len(texts))  # each run: the seeds, then their noisy copies
     return {
         **Calibrator.fit(oof.logits[0], oof.gold[0]).to_meta(),
         "sentiment_temperature": sentiment_temperature,
-        "negative_floor": negative_floor(probs, oof.gold[1], oof.classes[1], POSITIVE_AS_NEGATIVE),
+        "negative_floor": negative_floor(probs, gold, classes, POSITIVE_AS_NEGATIVE),
+        "negative_floors": negative_floors(probs, gold, classes, row_langs, POSITIVE_AS_NEGATIVE),
     }
 
 

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
 
-from bot.classify.calibration import Head, cap_confidence, fit_temperature, negative_floor, out_of_fold
+from bot.classify.calibration import (
+    Head,
+    cap_confidence,
+    fit_temperature,
+    negative_floor,
+    negative_floors,
+    out_of_fold,
+    pooled,
+)
 from bot.classify.calibrator import Calibrator
 from bot.classify.evaluation import expected_calibration_error
 from bot.classify.features import build_vectorizer, hide_cues, softmax
@@ -91,3 +99,25 @@ def test_negative_floor_is_the_least_that_keeps_positives_within_the_target() ->
     # at most 2 of 10 may stay negative: the floor must rise above 0.75 (fine grid: 0.76)
     assert negative_floor(probs, gold, classes, 0.2) == pytest.approx(0.76)
     assert negative_floor(probs, gold, classes, 1.0) == 0.0
+
+
+def test_each_language_gets_the_floor_that_keeps_its_own_positives_within_the_target() -> None:
+    classes = ["negative", "neutral", "positive"]
+    sure = [0.55, 0.65, 0.75, 0.85, 0.95]
+    # Spanish praise is often scored negative; English praise never is
+    probs = np.array([[p, 0.0, 1 - p] for p in sure] + [[0.1, 0.1, 0.8]] * 5 + [[0.1, 0.1, 0.8]] * 10)
+    gold = np.full(len(probs), classes.index("positive"))
+    langs = ["es"] * 10 + ["en"] * 10
+    floors = negative_floors(probs, gold, classes, langs, 0.2)
+    assert floors == {"es": pytest.approx(0.76), "en": 0.0}
+    assert negative_floor(probs, gold, classes, 0.2) == pytest.approx(0.56)  # one floor: 4 of 20 may stay
+
+
+def test_pooled_runs_stack_each_heads_rows_in_run_order() -> None:
+    texts = [f"{word} number {i}" for i, word in enumerate(["crash", "refund", "salary", "price"] * 10)]
+    head = Head(["product", "support", "hr", "sales"] * 10, None, lambda: LogisticRegression(max_iter=200))
+    runs = [out_of_fold(texts, [head], build_vectorizer, seed=seed) for seed in (0, 1)]
+    both = pooled(runs)
+    assert both.texts == runs[0].texts + runs[1].texts
+    assert np.array_equal(both.logits[0], np.vstack([runs[0].logits[0], runs[1].logits[0]]))
+    assert np.array_equal(both.gold[0], np.concatenate([runs[0].gold[0], runs[1].gold[0]]))

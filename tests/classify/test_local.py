@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 
@@ -148,6 +149,20 @@ def test_sentiment_urgency_topics_and_summary(model: LocalClassifier) -> None:
     praise = model.classify("Thank you so much, the crew were wonderful and the flight was lovely!")
     assert praise.sentiment == "positive" and praise.urgency == "low"
     assert len(model.classify("word " * 200).summary) <= 140
+
+
+def test_a_negative_needs_the_floor_of_its_own_language(model: LocalClassifier, tmp_path: Path) -> None:
+    assert set(model.meta["negative_floors"]) == set(CLEAR)  # one floor per seed language
+    english = "This is the worst app ever, terrible, it crashes all the time"
+    french = "Application horrible, elle plante tout le temps, vraiment nulle"
+    assert model.classify(english).sentiment == model.classify(french).sentiment == "negative"
+    model.save(tmp_path / "model.joblib")
+    state = joblib.load(tmp_path / "model.joblib")
+    state["meta"] = {**state["meta"], "negative_floor": 0.0, "negative_floors": {"en": 0.999}}
+    joblib.dump(state, tmp_path / "strict-en.joblib")
+    strict_english = LocalClassifier.load(tmp_path / "strict-en.joblib")
+    assert strict_english.classify(english).sentiment != "negative"
+    assert strict_english.classify(french).sentiment == "negative"  # no floor of its own: the global one
 
 
 def test_extra_examples_teach_the_model() -> None:
