@@ -60,14 +60,14 @@ def _vectorizer(cue_scale: float) -> Callable[[], FeatureUnion]:
     return make
 
 
-def run(
-    weights: str, target: float, c: float, skip: set[str], repeats: int, cue_scale: float, one: bool
-) -> None:
+def run(args: argparse.Namespace, skip: set[str]) -> None:
+    weights, target, c, repeats = args.weights, args.target, args.c, args.repeats
+    cue_scale, one, copies = args.cue_scale, args.global_floor, args.copies
     seeds = training.seed_examples()
     texts = [row["text"] for row in seeds]
     gold = [row["sentiment"] for row in seeds]
     langs = [row["lang"] for row in seeds] * (1 + 1)  # clean + one noisy copy
-    head = Head(gold, None, lambda: _model(weights, c))
+    head = Head(gold, None, lambda: _model(weights, c), copies=copies)
     shuffles = training.CALIBRATION_SHUFFLES
     fit = pooled([out_of_fold(texts, [head], _vectorizer(cue_scale), seed=s) for s in range(shuffles)])
     temperature = fit_temperature(fit.logits[0], fit.gold[0])
@@ -91,7 +91,7 @@ def run(
     recalls = " ".join(f"{k[:3]}={m.recall:.3f}" for k, m in report.per_class.items())
     print(
         f"n={len(seeds)} judged={len(keep)} cues={sentiment_cues.COMPLAINT_CUES} scale={cue_scale} "
-        f"weights={weights} C={c} target={target} T={temperature} floors={floors}\n"
+        f"weights={weights} C={c} copies={copies} target={target} T={temperature} floors={floors}\n"
         f"  macro-F1={report.macro_f1:.3f} {recalls} pos->neg={report.positive_as_negative:.3f}"
     )
     per_lang = []
@@ -112,6 +112,7 @@ def main() -> None:
     parser.add_argument("--judge-without", type=Path, help="a seed file trained on but not judged on")
     parser.add_argument("--repeats", type=int, default=2, help="shuffles the figures are pooled over")
     parser.add_argument("--cue-scale", type=float, default=1.0, help="weight of the cue block for sentiment")
+    parser.add_argument("--copies", type=int, default=training.SENTIMENT_COPIES, help="noisy training copies")
     parser.add_argument("--global-floor", action="store_true", help="one negative floor for all languages")
     parser.add_argument("--no-complaint-cues", action="store_true", help="measure without complaint_tokens")
     args = parser.parse_args()
@@ -121,7 +122,7 @@ def main() -> None:
     if args.judge_without:
         lines = args.judge_without.read_text(encoding="utf-8").splitlines()
         skip = {json.loads(line)["text"] for line in lines if line.strip()}
-    run(args.weights, args.target, args.c, skip, args.repeats, args.cue_scale, args.global_floor)
+    run(args, skip)
 
 
 if __name__ == "__main__":

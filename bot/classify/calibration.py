@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.sparse import vstack
 from sklearn.model_selection import StratifiedKFold
 
 from bot.classify.features import softmax
@@ -20,6 +21,7 @@ from bot.classify.noise import noisy_copies
 
 FOLDS = 5
 NOISY_COPIES = 1  # per seed: two copies moved the temperature by < 0.1 and doubled the cost
+AUGMENT_SEED = 1000  # noise seeds of training copies start here, far from the held-out copies' (0, 1…)
 TEMPERATURES = np.round(np.arange(0.2, 4.001, 0.02), 2)
 # Degenerate input (emoji, a link, one or two words) never scores above this: below the product's
 # default min_confidence (0.6), so it lands in triage or goes to the LLM, never a confident "none".
@@ -38,6 +40,7 @@ class Head:
     weights: np.ndarray | None
     make: HeadFactory
     prepare: Callable[[Any, Any], Any] | None = None  # (features, fitted vectorizer) → what it sees
+    copies: int = 0  # noisy copies of each training text it also learns from (see `fit_head`)
 
 
 @dataclass(frozen=True)
@@ -68,17 +71,35 @@ def out_of_fold(
         features = vectorizer.fit_transform([texts[i] for i in train])
         held_features = vectorizer.transform([variant[i] for variant in variants for i in held])
         rows = np.concatenate([held + k * n for k in range(len(variants))])
+        train_texts = [texts[i] for i in train]
         for k, head in enumerate(heads):
-            labels = [head.labels[i] for i in train]
-            weights = None if head.weights is None else head.weights[train]
-            seen = features if head.prepare is None else head.prepare(features, vectorizer)
-            model = head.make().fit(seen, labels, sample_weight=weights)
+            model = fit_head(head, features, vectorizer, train_texts, train, seed=seed)
             logits[k][rows] = _aligned(model, held_features, classes[k])
     gold = [
         np.array([c.index(label) for label in head.labels] * len(variants))
         for c, head in zip(classes, heads, strict=True)
     ]
     return OutOfFold([text for variant in variants for text in variant], logits, gold, classes)
+
+
+def fit_head(
+    head: Head, features: Any, vectorizer: Any, texts: Sequence[str], rows: Any, seed: int = 0
+) -> Any:
+    """`head` fitted on `features` of `texts` (rows `rows` of its labels), and on noisy copies of them.
+
+    The copies teach the head that a typo, a link or SHOUTING does not change what a text says;
+    their noise is drawn apart from the held-out copies' (`AUGMENT_SEED`), so it is never the same.
+    """
+    labels = [head.labels[i] for i in rows]
+    weights = None if head.weights is None else head.weights[rows]
+    seen = features if head.prepare is None else head.prepare(features, vectorizer)
+    if head.copies:
+        copies = [noisy_copies(list(texts), seed=AUGMENT_SEED + 10 * seed + k) for k in range(head.copies)]
+        extra = vectorizer.transform([text for copy in copies for text in copy])
+        seen = vstack([seen, extra if head.prepare is None else head.prepare(extra, vectorizer)]).tocsr()
+        labels *= 1 + head.copies
+        weights = None if weights is None else np.tile(weights, 1 + head.copies)
+    return head.make().fit(seen, labels, sample_weight=weights)
 
 
 def pooled(runs: Sequence[OutOfFold]) -> OutOfFold:

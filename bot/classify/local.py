@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from bot.classify.calibration import DEGENERATE_CAP, cap_confidence
+from bot.classify.calibration import DEGENERATE_CAP, cap_confidence, fit_head
 from bot.classify.calibrator import Calibrator
 from bot.classify.features import LinearScorer, build_vectorizer, hide_cues, one_line_summary, softmax
 from bot.classify.lexicon import topics_for, urgency_for
@@ -37,7 +37,7 @@ from bot.classify.training import (
     logistic,
     seed_examples,
     seed_hash,
-    sentiment_model,
+    sentiment_head,
     trained_version,
 )
 from bot.domain.result import Few, Result
@@ -104,7 +104,9 @@ class LocalClassifier:
             hide_cues(features, vectorizer), departments, sample_weight=weights
         )
         sentiments = [row["sentiment"] for row in seeds]
-        sentiment = sentiment_model().fit(seed_part, sentiments)
+        sentiment = fit_head(
+            sentiment_head(sentiments), seed_part, vectorizer, texts[: len(seeds)], np.arange(len(seeds))
+        )
         # corrections carry no sentiment label, and are few: both calibrations come from the seeds
         calibration = calibrate(
             texts[: len(seeds)], departments[: len(seeds)], sentiments, [row["lang"] for row in seeds]

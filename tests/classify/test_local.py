@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import joblib
 import numpy as np
 import pytest
 
+from bot.classify import training
 from bot.classify.local import (
     LocalClassifier,
     ReloadingLocalClassifier,
@@ -208,3 +210,21 @@ def test_reloading_classifier_picks_up_a_new_model(model: LocalClassifier, tmp_p
     assert after.department == "sales"
     assert after.scores != before.scores
     assert reloading.classify_many([text])[0].department == "sales"
+
+
+def test_the_seed_hash_covers_all_the_code_training_runs() -> None:
+    """A model trained by other code (a new cue word, another calibrator) must not load as current:
+    every bot.classify module that training imports, directly or not, is part of the seed hash."""
+    package = Path(training.__file__).parent
+    seen: set[str] = set()
+    todo = ["training"]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot.classify."):
+                module = str(node.module).rsplit(".", 1)[1]
+                if module not in seen:
+                    todo.append(module)
+    assert {f"{name}.py" for name in seen} <= set(training.TRAINING_CODE)
