@@ -10,7 +10,9 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-_EMOJI = ("😡", "🙏", "😂", "👍", "🔥", "😭", "❤️", "🤔", "💯", "😤")
+# Emoji of no polarity: real posts add emoji that agree with what they say, so a random "😡" on
+# praise would teach the sentiment head (and its negative floor) a contradiction no one writes.
+_EMOJI = ("🤔", "😂", "👀", "📱", "🤷", "😅", "💬", "📦", "✈️", "☕")
 _URLS = ("https://t.co/x7Qa9", "http://bit.ly/3kd8", "https://example.com/p/123")
 _HANDLES = ("@user", "@support", "@brand_help", "@jo_smith")
 _KEYBOARD = "qwertyuiopasdfghjklzxcvbnm"
