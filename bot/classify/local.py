@@ -32,9 +32,9 @@ from bot.classify.training import (
     FORMAT,
     OTHER_C,
     VERSION,
-    calibrate,
     department_model,
     logistic,
+    seed_calibration,
     seed_examples,
     seed_hash,
     sentiment_head,
@@ -108,9 +108,7 @@ class LocalClassifier:
             sentiment_head(sentiments), seed_part, vectorizer, texts[: len(seeds)], np.arange(len(seeds))
         )
         # corrections carry no sentiment label, and are few: both calibrations come from the seeds
-        calibration = calibrate(
-            texts[: len(seeds)], departments[: len(seeds)], sentiments, [row["lang"] for row in seeds]
-        )
+        calibration = seed_calibration()
         language = logistic(OTHER_C).fit(seed_part, [row["lang"] for row in seeds])
         meta: dict[str, Any] = {
             "seed_hash": seed_hash(),
