@@ -34,6 +34,7 @@ from bot.classify.training import (
     VERSION,
     department_model,
     logistic,
+    remember_calibration,
     seed_calibration,
     seed_examples,
     seed_hash,
@@ -142,7 +143,9 @@ class LocalClassifier:
         if not isinstance(state, dict) or state.get("format") != FORMAT:
             raise ValueError(f"{path}: not a local model of format {FORMAT}")
         vectorizer, department, sentiment, language = state["models"]
-        return cls(vectorizer, department, sentiment, language, dict(state["meta"]))
+        meta = dict(state["meta"])
+        remember_calibration(meta)  # a worker that loaded its model retrains without recalibrating
+        return cls(vectorizer, department, sentiment, language, meta)
 
     def classify(self, text: str, *, few_shots: tuple[Few, ...] = ()) -> Result:  # noqa: ARG002 (protocol)
         """Classify one mention. `few_shots` are for the LLM; this model learns them via `train`."""

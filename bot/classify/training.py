@@ -6,7 +6,6 @@ same heads and calibrator so the cascade threshold is chosen on exactly what the
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -130,17 +129,37 @@ def calibrate(
     }
 
 
-@functools.cache
+# what `calibrate` returns, which a saved model's meta carries
+CALIBRATION_KEYS = (
+    "temperature",
+    "confidence_knots",
+    "sentiment_temperature",
+    "negative_floor",
+    "negative_floors",
+)
+_calibrations: dict[str, dict[str, Any]] = {}  # seed hash → its calibration, for this process
+
+
 def seed_calibration() -> dict[str, Any]:
-    """`calibrate` on the bundled seeds. They alone decide it, so a process computes it once: its
-    15 cross-validated fits take ~40 s, and retraining on corrections reuses them."""
-    seeds = seed_examples()
-    return calibrate(
-        [row["text"] for row in seeds],
-        [row["department"] for row in seeds],
-        [row["sentiment"] for row in seeds],
-        [row["lang"] for row in seeds],
-    )
+    """`calibrate` on the bundled seeds. They (and the code) alone decide it, so a process computes
+    it once, or takes it from a model it loaded: its 15 cross-validated fits take ~40 s, and
+    retraining on corrections needs the same again."""
+    key = seed_hash()
+    if key not in _calibrations:
+        seeds = seed_examples()
+        _calibrations[key] = calibrate(
+            [row["text"] for row in seeds],
+            [row["department"] for row in seeds],
+            [row["sentiment"] for row in seeds],
+            [row["lang"] for row in seeds],
+        )
+    return _calibrations[key]
+
+
+def remember_calibration(meta: dict[str, Any]) -> None:
+    """Keep a loaded model's calibration for retraining, if the current seeds and code made it."""
+    if all(name in meta for name in CALIBRATION_KEYS) and meta.get("seed_hash") == seed_hash():
+        _calibrations[str(meta["seed_hash"])] = {name: meta[name] for name in CALIBRATION_KEYS}
 
 
 def trained_version(hash_of_seeds: str, corrections: Sequence[tuple[str, str]]) -> str:

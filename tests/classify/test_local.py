@@ -228,3 +228,22 @@ def test_the_seed_hash_covers_all_the_code_training_runs() -> None:
                 if module not in seen:
                     todo.append(module)
     assert {f"{name}.py" for name in seen} <= set(training.TRAINING_CODE)
+
+
+def test_retraining_reuses_the_calibration_of_a_model_it_loaded(
+    model: LocalClassifier, tmp_path: Path
+) -> None:
+    """Calibration is ~40 s of cross-validation that only the seeds and the code decide: a worker that
+    loaded its model from disk retrains on corrections without redoing it (another build's is ignored)."""
+    model.save(tmp_path / "model.joblib")
+    state = joblib.load(tmp_path / "model.joblib")
+    marked = {**state["meta"], "negative_floor": 0.123}
+    try:
+        joblib.dump({**state, "meta": {**marked, "seed_hash": "another-build"}}, tmp_path / "other.joblib")
+        LocalClassifier.load(tmp_path / "other.joblib")
+        assert LocalClassifier.train([("zorblat quux", "hr")]).meta["negative_floor"] != 0.123
+        joblib.dump({**state, "meta": marked}, tmp_path / "marked.joblib")
+        LocalClassifier.load(tmp_path / "marked.joblib")
+        assert LocalClassifier.train([("zorblat quux", "hr")]).meta["negative_floor"] == 0.123
+    finally:
+        training.remember_calibration(model.meta)  # later tests in this process get the real one back
