@@ -38,19 +38,21 @@ TRAINING_CODE = (
 SEED_FIELDS = ("text", "department", "sentiment", "urgency", "lang")
 DEPARTMENT_C = 10.0
 OTHER_C = 10.0
-# seed CV (benchmarks/sentiment_cv.py): C=10 → macro-F1 0.700, 30 → 0.709, 100 → 0.710 (pos→neg ≤ 3%)
+# seed CV (benchmarks/sentiment_cv.py): C=10 → macro-F1 0.700, 30 → 0.709, 100 → 0.710 (pos→neg ≤ 3%);
+# with today's seeds and noisy copies the choice is flat: C=30 → 0.743, 100 → 0.744, 300 → 0.742
 SENTIMENT_C = 100.0
 # noisy copies of each seed the sentiment head also learns from; seed CV (argmax macro-F1 on held-out
 # seeds, other shuffles): clean 0.811 → 0.814 (1 copy) → 0.817 (2), noisy 0.758 → 0.788 → 0.795.
 # The department head gained nothing on clean seeds, so it learns from the seeds as written.
 SENTIMENT_COPIES = 2
 # share of held-out positive seeds a "negative" may claim, in each seed language (see negative_floors).
-# Seed CV on other shuffles (benchmarks/sentiment_cv.py): every language then stays ≤ 4%, where one
-# global floor let Spanish reach 5%. A 4% target gains 0.02 macro-F1 on seeds; 3% is kept because a
-# positive text called negative is what the product limits (5%), and real text is messier than seeds.
+# Seed CV on other shuffles (benchmarks/sentiment_cv.py): every language then stays ≤ 5% (3.3% overall),
+# where one global floor lets Spanish reach 7%. A 4% target gains 0.017 macro-F1 on seeds but lets
+# English reach 6% and Spanish 7%: a positive text called negative is what the product limits (5%).
 POSITIVE_AS_NEGATIVE = 0.03
 # out-of-fold runs the calibration is fitted on; seed CV, judged on two other shuffles: the department
-# map's ECE 0.030 (one run) → 0.016 (three), per-language floors steadier; training takes ~2× longer
+# map's ECE 0.030 (one run) → 0.016 (three), per-language floors steadier. With the sentiment head's
+# copies that is ~40 s of fits, done once per process (`seed_calibration`)
 CALIBRATION_SHUFFLES = 3
 
 
