@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NotRequired, TypedDict, Unpack, cast
 
 from sqlalchemy import Table, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -29,63 +29,35 @@ D: Table = Delivery.__table__  # type: ignore[attr-defined]
 M: Table = Mention.__table__  # type: ignore[attr-defined]
 
 
-def enqueue(
-    session: Session,
-    *,
-    dedupe_key: str,
-    kind: str,
-    channel: str,
-    payload: dict[str, Any],
-    mention_id: int | None = None,
-    parent_id: int | None = None,
-    fallback_channel: str = "",
-    attachment: bytes | None = None,
-) -> Delivery | None:
+class OutboxMessage(TypedDict):
+    """What a caller enqueues; the row's other columns take the model's defaults."""
+
+    dedupe_key: str
+    kind: str
+    channel: str
+    payload: dict[str, Any]
+    mention_id: NotRequired[int | None]
+    parent_id: NotRequired[int | None]
+    fallback_channel: NotRequired[str]
+    attachment: NotRequired[bytes | None]
+
+
+def enqueue(session: Session, **message: Unpack[OutboxMessage]) -> Delivery | None:
     """Add a message to the outbox in the caller's unit of work; None when dedupe_key is already there.
 
     Race-safe: INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL, so two writers enqueueing
     the same key never fail the caller's transaction.
     """
     session.flush()  # rows this one refers to may still be pending in the session
-    new_id = enqueue_id(
-        session,
-        dedupe_key=dedupe_key,
-        kind=kind,
-        channel=channel,
-        payload=payload,
-        mention_id=mention_id,
-        parent_id=parent_id,
-        fallback_channel=fallback_channel,
-        attachment=attachment,
-    )
+    new_id = enqueue_id(session, **message)
     return None if new_id is None else session.get(Delivery, new_id)
 
 
-def enqueue_id(
-    session: Session,
-    *,
-    dedupe_key: str,
-    kind: str,
-    channel: str,
-    payload: dict[str, Any],
-    mention_id: int | None = None,
-    parent_id: int | None = None,
-    fallback_channel: str = "",
-    attachment: bytes | None = None,
-) -> int | None:
+def enqueue_id(session: Session, **message: Unpack[OutboxMessage]) -> int | None:
     """`enqueue` returning only the new row's id: no model is built or read back (the pipeline
     enqueues a card per mention, and those two steps cost more than the INSERT itself)."""
     row = _STATIC | {name: factory() for name, factory in _FACTORIES.items()}
-    row.update(
-        dedupe_key=dedupe_key,
-        kind=kind,
-        channel=channel,
-        payload=json.dumps(payload, ensure_ascii=False),
-        mention_id=mention_id,
-        parent_id=parent_id,
-        fallback_channel=fallback_channel,
-        attachment=attachment,
-    )
+    row.update(message, payload=json.dumps(message["payload"], ensure_ascii=False))
     # on the session's connection: no autoflush of the caller's pending changes for every row
     conn = session.connection()
     new_id = conn.execute(_insert_new(conn.dialect.name), row).scalar_one_or_none()
