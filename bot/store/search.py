@@ -69,22 +69,12 @@ def _rows(
     conn: Connection, words: str, departments: Sequence[str], limit: int, any_term: bool
 ) -> Sequence[Any]:
     """Newest matches first; with `any_term`, the best-ranked among the newest RANK_WINDOW matches."""
-    if conn.dialect.name == "postgresql":
-        score = "ts_rank(m.search_vector, to_tsquery(m.search_config, :q))" if any_term else "0"
-        newest = (
-            f"SELECT m.id, {score} AS score "
-            f"FROM mention m WHERE {PG_MATCH} AND m.department IN :names ORDER BY m.id DESC LIMIT :window"
-        )
-        q = pg_tsquery(words, any_term=any_term)
-    else:
-        # bm25 is lower for better matches (negated: both rank by score DESC); only for `ask`, since its
-        # first call counts every row holding each term (the IDF), a full pass over a common word's list
-        score = "-bm25(mention_fts)" if any_term else "0"
-        newest = (
-            f"SELECT m.id, {score} AS score FROM mention_fts f JOIN mention m ON m.id = f.rowid "
-            "WHERE mention_fts MATCH :q AND m.department IN :names ORDER BY f.rowid DESC LIMIT :window"
-        )
-        q = sqlite_match_in(words, departments, any_term=any_term)
+    match = _match(conn, words, departments, any_term)
+    score = match.score if any_term else "0"
+    newest = (
+        f"SELECT m.id, {score} AS score {match.source} AND m.department IN :names "
+        f"ORDER BY {match.newest} DESC LIMIT :window"
+    )
     order = "hit.score DESC, m.id DESC" if any_term else "m.id DESC"
     sql = (
         f"SELECT {ROW_COLUMNS} FROM ({newest}) AS hit JOIN mention m ON m.id = hit.id "
@@ -92,7 +82,7 @@ def _rows(
         f"ORDER BY {order} LIMIT :limit"
     )
     window = RANK_WINDOW if any_term else limit
-    params = {"q": q, "names": list(departments), "limit": limit, "window": window}
+    params = {"q": match.q, "names": list(departments), "limit": limit, "window": window}
     return conn.execute(_expanding(sql, "names"), params).all()
 
 
@@ -109,16 +99,9 @@ def _counts(
         return {}
     counts = dict.fromkeys(departments, 0)
     budget = SAMPLE_ROUNDS * cap * len(departments)
-    if conn.dialect.name == "postgresql":
-        sql = f"SELECT m.department FROM mention m WHERE {PG_MATCH} AND m.department IN :names LIMIT :budget"
-        q = pg_tsquery(words, any_term=any_term)
-    else:
-        sql = (
-            "SELECT m.department FROM mention_fts f JOIN mention m ON m.id = f.rowid "
-            "WHERE mention_fts MATCH :q AND m.department IN :names LIMIT :budget"
-        )
-        q = sqlite_match_in(words, departments, any_term=any_term)
-    params = {"q": q, "names": list(departments), "budget": budget}
+    match = _match(conn, words, departments, any_term)
+    sql = f"SELECT m.department {match.source} AND m.department IN :names LIMIT :budget"
+    params = {"q": match.q, "names": list(departments), "budget": budget}
     seen, short = 0, len(departments)
     result = conn.execution_options(stream_results=True, yield_per=500).execute(
         _expanding(sql, "names"), params
@@ -137,17 +120,37 @@ def _counts(
 
 def _count(conn: Connection, words: str, department: str, any_term: bool, cap: int) -> int:
     """Matches in one department, stopping at `cap` (any `cap` of them: no order needed)."""
+    match = _match(conn, words, [department], any_term)
+    sql = f"SELECT COUNT(*) FROM (SELECT 1 {match.source} AND m.department = :d LIMIT :cap) AS capped"
+    return int(conn.execute(text(sql), {"q": match.q, "d": department, "cap": cap}).scalar_one())
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The full-text match in this dialect: the SQL, the query it binds as `:q`, how to rank."""
+
+    source: str  # "FROM … WHERE <match>", for the caller to go on with "AND …"
+    q: str
+    score: str  # relevance, higher is better
+    newest: str  # the column that walks the index newest first
+
+
+def _match(conn: Connection, words: str, departments: Sequence[str], any_term: bool) -> _Match:
     if conn.dialect.name == "postgresql":
-        inner = f"SELECT 1 FROM mention m WHERE {PG_MATCH} AND m.department = :d LIMIT :cap"
-        q = pg_tsquery(words, any_term=any_term)
-    else:
-        inner = (
-            "SELECT 1 FROM mention_fts f JOIN mention m ON m.id = f.rowid "
-            "WHERE mention_fts MATCH :q AND m.department = :d LIMIT :cap"
+        return _Match(
+            source=f"FROM mention m WHERE {PG_MATCH}",
+            q=pg_tsquery(words, any_term=any_term),
+            score="ts_rank(m.search_vector, to_tsquery(m.search_config, :q))",
+            newest="m.id",
         )
-        q = sqlite_match_in(words, [department], any_term=any_term)
-    sql = f"SELECT COUNT(*) FROM ({inner}) AS capped"
-    return int(conn.execute(text(sql), {"q": q, "d": department, "cap": cap}).scalar_one())
+    # bm25 is lower for better matches (negated: both rank by score DESC); only for `ask`, since its
+    # first call counts every row holding each term (the IDF), a full pass over a common word's list
+    return _Match(
+        source="FROM mention_fts f JOIN mention m ON m.id = f.rowid WHERE mention_fts MATCH :q",
+        q=sqlite_match_in(words, departments, any_term=any_term),
+        score="-bm25(mention_fts)",
+        newest="f.rowid",
+    )
 
 
 def _expanding(sql: str, *names: str) -> TextClause:
