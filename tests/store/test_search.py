@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from bot.reports.insights.render import render_search
@@ -14,7 +13,7 @@ from bot.store.engine import init_db, make_engine, session_scope
 from bot.store.models import Mention
 from bot.store.search import search
 from bot.store.search_index import sqlite_match_in
-from tests.reports.insights import seed
+from tests.reports.insights import old_sqlite_index, seed
 
 
 def move(engine: Engine, mention_id: int, department: str) -> None:
@@ -118,18 +117,8 @@ def test_an_index_without_departments_is_rebuilt_with_them(tmp_path: Path) -> No
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     init_db(engine)
     seed(engine, "refund please", "support")
-    with engine.begin() as conn:  # the table and triggers as 0005_search_stemming made them
-        for name in ("mention_fts_ai", "mention_fts_ad", "mention_fts_au"):
-            conn.execute(text(f"DROP TRIGGER {name}"))
-        conn.execute(text("DROP TABLE mention_fts"))
-        conn.execute(
-            text(
-                "CREATE VIRTUAL TABLE mention_fts USING fts5(text, content='mention', content_rowid='id', "
-                "tokenize='porter unicode61 remove_diacritics 2')"
-            )
-        )
-        conn.execute(text("INSERT INTO mention_fts(mention_fts) VALUES ('rebuild')"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0008_retrain'"))
+    # the table and triggers as 0005_search_stemming made them
+    old_sqlite_index(engine, tokenize="porter unicode61 remove_diacritics 2", revision="0008_retrain")
     init_db(engine)
     init_db(engine)
     assert search_mentions(engine, "refunds", visible={"support"}).total == 1

@@ -1,4 +1,5 @@
-"""Tests of the /insights queries and rendering; `seed` stores mentions with a classification."""
+"""Tests of the /insights queries and rendering; `seed` stores mentions with a classification, and
+`old_sqlite_index` puts back the text index an earlier revision made."""
 
 from __future__ import annotations
 
@@ -75,3 +76,20 @@ def seed(
         )
         link_latest_classifications(conn)
     return int(mention_id)
+
+
+def old_sqlite_index(engine: Engine, *, tokenize: str, revision: str) -> None:
+    """Replace the SQLite text index (table and triggers) with the text-only one `revision` left,
+    tokenized by `tokenize`, so the next `init_db` must upgrade it."""
+    with engine.begin() as conn:
+        for name in ("mention_fts_ai", "mention_fts_ad", "mention_fts_au"):
+            conn.execute(text_sql(f"DROP TRIGGER IF EXISTS {name}"))
+        conn.execute(text_sql("DROP TABLE mention_fts"))
+        conn.execute(
+            text_sql(
+                "CREATE VIRTUAL TABLE mention_fts USING fts5(text, content='mention', content_rowid='id', "
+                f"tokenize='{tokenize}')"
+            )
+        )
+        conn.execute(text_sql("INSERT INTO mention_fts(mention_fts) VALUES ('rebuild')"))
+        conn.execute(text_sql("UPDATE alembic_version SET version_num = :revision"), {"revision": revision})

@@ -11,7 +11,7 @@ from bot.reports.insights.ask import retrieve
 from bot.reports.insights.render import render_search
 from bot.reports.insights.search import search_mentions
 from bot.store.engine import init_db, make_engine
-from tests.reports.insights import seed
+from tests.reports.insights import old_sqlite_index, seed
 
 
 def set_language(engine: Engine, mention_id: int, language: str) -> None:
@@ -84,16 +84,8 @@ def test_an_unstemmed_sqlite_index_is_rebuilt_with_porter(tmp_path: Path) -> Non
     engine = make_engine(f"sqlite:///{tmp_path}/old.db")
     init_db(engine)
     seed(engine, "crashes on login", "product")
-    with engine.begin() as conn:  # the table as an earlier version created it
-        conn.execute(text("DROP TABLE mention_fts"))
-        conn.execute(
-            text(
-                "CREATE VIRTUAL TABLE mention_fts USING fts5(text, content='mention', content_rowid='id', "
-                "tokenize='unicode61 remove_diacritics 2')"
-            )
-        )
-        conn.execute(text("INSERT INTO mention_fts(mention_fts) VALUES ('rebuild')"))
-        conn.execute(text("UPDATE alembic_version SET version_num = '0004_delivery'"))  # before stemming
+    # the table as an earlier version created it, before stemming
+    old_sqlite_index(engine, tokenize="unicode61 remove_diacritics 2", revision="0004_delivery")
     with engine.connect() as conn:  # unstemmed: "crash" is not "crashes" (queried raw: no department column)
         unstemmed = conn.execute(text("SELECT COUNT(*) FROM mention_fts WHERE mention_fts MATCH 'crash'"))
         assert unstemmed.scalar_one() == 0
