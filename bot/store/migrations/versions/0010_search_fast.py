@@ -13,7 +13,7 @@ once per write (after the trigger that sets `search_config`), with a GIN index r
 expression index. Adding the column rewrites the table: about a minute per million mentions.
 
 Revision ID: 0010_search_fast
-Revises: 0008_retrain
+Revises: 0009_source_name
 Create Date: 2026-11-29
 """
 
