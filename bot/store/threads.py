@@ -45,15 +45,9 @@ def _carded(session: Session, column: Any, hashes: Iterable[str], since: datetim
 def first_text_card(session: Session, mention: Mention, channel: str, since: datetime) -> Delivery | None:
     """The earliest card in `channel` of another mention with this text, received since `since`,
     whose mention is still in this mention's department."""
-    return session.exec(
-        select(Delivery)
-        .join(Mention, col(Mention.id) == col(Delivery.mention_id))
-        .where(Mention.text_hash == mention.text_hash, Mention.id != mention.id, Delivery.kind == "card")
-        .where(Delivery.channel == channel, Mention.department == mention.department)
-        .where(col(Mention.received_at) >= since)
-        .order_by(col(Delivery.id))
-        .limit(1)
-    ).first()
+    return _first_card(
+        session, mention, Mention.text_hash, channel, since, Mention.department == mention.department
+    )
 
 
 def first_link_card(session: Session, mention: Mention, channel: str, since: datetime) -> Delivery | None:
@@ -61,11 +55,19 @@ def first_link_card(session: Session, mention: Mention, channel: str, since: dat
     `since` (None when the mention has no link)."""
     if not mention.link_hash:
         return None
+    return _first_card(session, mention, Mention.link_hash, channel, since)
+
+
+def _first_card(
+    session: Session, mention: Mention, column: Any, channel: str, since: datetime, *also: Any
+) -> Delivery | None:
+    """The earliest card in `channel` of another mention with the same `column` value as `mention`,
+    received since `since` and meeting `also`."""
     return session.exec(
         select(Delivery)
         .join(Mention, col(Mention.id) == col(Delivery.mention_id))
-        .where(Mention.link_hash == mention.link_hash, Mention.id != mention.id, Delivery.kind == "card")
-        .where(Delivery.channel == channel)
+        .where(col(column) == getattr(mention, column.key), Mention.id != mention.id, Delivery.kind == "card")
+        .where(Delivery.channel == channel, *also)
         .where(col(Mention.received_at) >= since)
         .order_by(col(Delivery.id))
         .limit(1)
