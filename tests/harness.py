@@ -39,7 +39,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.domain.routing import decide_route
 from bot.domain.rules import RoutingRules
 from bot.domain.settings import Settings
-from bot.pipeline.process import result_from_row
+from bot.pipeline.copies import result_from_row
 from bot.pipeline.worker import ClassificationWorker
 from bot.store.models import Classification, Delivery, Mention
 from bot.store.outbox import pending_count

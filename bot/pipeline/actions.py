@@ -20,7 +20,7 @@ from bot.context import Services
 from bot.domain.clock import utcnow
 from bot.domain.rules import DEPARTMENTS
 from bot.domain.text import escape_for_slack, truncate
-from bot.pipeline.process import fallback_channel, load_card_view
+from bot.pipeline.views import fallback_channel, load_card_view
 from bot.slack.cards import CardView, render_card
 from bot.store import rollup_writes
 from bot.store.card_guard import claim_version, is_card_of

@@ -10,16 +10,13 @@ from bot.context import Services
 from bot.domain.result import Result
 from bot.domain.routing import Route
 from bot.pipeline.batching import classify_mentions
-from bot.pipeline.copies import DUPLICATE_WINDOW, result_from_row, rule_index, seen_before, settled_result
+from bot.pipeline.copies import rule_index, seen_before, settled_result
 from bot.pipeline.record import record_batch
-from bot.pipeline.views import card_view, fallback_channel, load_card_view
 from bot.store.engine import session_scope
 from bot.store.mentions import pending_mentions
 from bot.store.models import Mention
 
 log = logging.getLogger(__name__)
-__all__ = ["DUPLICATE_WINDOW", "card_view", "load_card_view", "process_batch", "process_mention"]
-__all__ += ["fallback_channel", "result_from_row"]
 Mapper = Callable[[Callable[[Mention], Result | Exception], Iterable[Mention]], Iterator[Result | Exception]]
 
 

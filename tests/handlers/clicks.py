@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.domain.clock import utcnow
-from bot.pipeline.process import load_card_view
+from bot.pipeline.views import load_card_view
 from bot.slack.cards import render_card
 from bot.store.engine import session_scope
 from bot.store.outbox import enqueue, find
