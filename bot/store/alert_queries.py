@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.store.digest_queries import with_latest_classification
 from bot.store.models import AlertRecord
-from bot.store.rollups import C, M, moment
+from bot.store.rollups import C, M, moment, with_latest_classification
 
 _ALERTS = AlertRecord.__table__  # type: ignore[attr-defined]
 

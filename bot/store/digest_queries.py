@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from bot.store import rollups
-from bot.store.rollups import C, M, moment
+from bot.store.rollups import C, M, moment, with_latest_classification
 
 
 @dataclass(frozen=True)
@@ -31,11 +31,6 @@ class Candidate:
     sentiment: str
     urgency: str
     text_hash: str
-
-
-def with_latest_classification() -> Any:
-    """FROM clause: mentions outer-joined with their newest classification (by the id kept on the mention)."""
-    return M.outerjoin(C, C.c.id == M.c.classification_id)
 
 
 def summary_texts(

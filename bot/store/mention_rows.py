@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import TextClause
 
 from bot.domain.clock import to_naive_utc
 from bot.store import rollups
-from bot.store.rollups import C, M
+from bot.store.rollups import C, M, with_latest_classification
 
 # The newest classification of each mention (the pipeline keeps its id on the mention).
 LATEST_CLASSIFICATION = "LEFT JOIN classification c ON c.id = m.classification_id"
@@ -128,7 +128,7 @@ def ranked_rows(
     urgency_rank, sentiment_rank = ranks
     stmt = (
         select(*_ROW)
-        .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+        .select_from(with_latest_classification())
         .where(rollups.posted_within(start, end, list(hours), [department]))
         .where(M.c.state != "not_relevant", M.c.duplicate_of.is_(None))
         .order_by(
@@ -154,7 +154,7 @@ def urgent_rows(
     """The newest high-urgency originals of `departments` posted in [start, end) within `hours`."""
     stmt = (
         select(*_ROW)
-        .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+        .select_from(with_latest_classification())
         .where(rollups.posted_within(start, end, list(hours), list(departments)))
         .where(C.c.urgency == "high", M.c.duplicate_of.is_(None))
         .order_by(M.c.created_at.desc(), M.c.id.desc())

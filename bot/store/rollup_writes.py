@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from bot.store.models import Classification, Mention
-from bot.store.rollups import ROLLUP, TOPICS, C, M, epoch_hour, split_topics
+from bot.store.rollups import ROLLUP, TOPICS, C, M, epoch_hour, split_topics, with_latest_classification
 
 
 def move(session: Session, mention: Mention, to_department: str) -> None:
@@ -104,7 +104,7 @@ def rebuild(conn: Connection) -> None:
     conn.execute(delete(TOPICS))
     conn.execute(delete(ROLLUP))
     hour = _hour_sql(conn)
-    joined = M.outerjoin(C, C.c.id == M.c.classification_id)
+    joined = with_latest_classification()
     sentiment, urgency = func.coalesce(C.c.sentiment, "neutral"), func.coalesce(C.c.urgency, "normal")
     copies = func.sum(case((M.c.duplicate_of.isnot(None), 1), else_=0))
     grouped = (

@@ -32,6 +32,13 @@ TOPICS: Table = TopicRollup.__table__  # type: ignore[attr-defined]
 M: Table = Mention.__table__  # type: ignore[attr-defined]
 C: Table = Classification.__table__  # type: ignore[attr-defined]
 HOUR = timedelta(hours=1)
+
+
+def with_latest_classification() -> Any:
+    """FROM clause: mentions outer-joined with their newest classification (by the id kept on the mention)."""
+    return M.outerjoin(C, C.c.id == M.c.classification_id)
+
+
 _EPOCH = datetime(1970, 1, 1)
 
 
@@ -162,7 +169,7 @@ def _live(
             func.coalesce(C.c.topics, ""),
             M.c.duplicate_of.isnot(None),
         )
-        .select_from(M.outerjoin(C, C.c.id == M.c.classification_id))
+        .select_from(with_latest_classification())
         .where(or_(*(_posted_in(names, a, b) for a, b in spans)))
     )
     return [(_naive(r[0]), r[1], r[2], r[3], r[4], bool(r[5])) for r in conn.execute(stmt)]
