@@ -23,7 +23,8 @@ from bot.app.web import WebApp, make_server
 from bot.classify.local import ReloadingLocalClassifier
 from bot.classify.retrain import TICK, Retrainer
 from bot.context import Services
-from bot.delivery.senders import Sender, SlackSender
+from bot.delivery.base import Sender
+from bot.delivery.senders import SlackSender
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.settings import Settings
 from bot.intake.sources.http import SourceHttp

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 
 from bot.app.bootstrap import build_services
 from bot.context import Services
-from bot.delivery.senders import TerminalSender
+from bot.delivery.terminal import TerminalSender
 from bot.delivery.worker import DeliveryWorker
 from bot.domain.settings import Settings
 from bot.domain.sources import SourceConfig

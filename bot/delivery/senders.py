@@ -21,22 +21,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.delivery.base import (
-    OutcomeUnknown,
-    PermanentSendError,
-    RateLimited,
-    Sender,
-    SentMessage,
-    TransientSendError,
-)
+from bot.delivery.base import OutcomeUnknown, PermanentSendError, RateLimited, SentMessage, TransientSendError
 from bot.delivery.slack_io import find_posted, upload_file
-from bot.delivery.terminal import TerminalSender, render_text
 from bot.domain import metrics
 from bot.slack.client import paginate
 
 log = logging.getLogger(__name__)
-__all__ = ["OutcomeUnknown", "PermanentSendError", "RateLimited", "Sender", "SentMessage", "SlackSender"]
-__all__ += ["TerminalSender", "TransientSendError", "render_text", "translate_error"]
 _T = TypeVar("_T")
 
 # Slack error codes that a later attempt can succeed on; everything else is permanent.

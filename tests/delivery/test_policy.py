@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.delivery.base import OutcomeUnknown, PermanentSendError, RateLimited, TransientSendError
 from bot.delivery.policy import RetryPolicy
-from bot.delivery.senders import OutcomeUnknown, PermanentSendError, RateLimited, TransientSendError
 
 POLICY = RetryPolicy(backoff_base=2.0, backoff_cap=300.0, jitter=lambda: 1.0)
 

@@ -9,13 +9,9 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.delivery.senders import (
-    PermanentSendError,
-    RateLimited,
-    SlackSender,
-    TerminalSender,
-    TransientSendError,
-)
+from bot.delivery.base import PermanentSendError, RateLimited, TransientSendError
+from bot.delivery.senders import SlackSender
+from bot.delivery.terminal import TerminalSender
 from bot.slack.cards import render_card
 from tests.fakes.slack_server import FakeSlack
 from tests.slack.test_cards import VIEW
