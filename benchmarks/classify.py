@@ -22,8 +22,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bot.classify.evaluation import CONFIDENT, evaluate, format_report, load_labeled  # noqa: E402
-from bot.classify.local import LocalClassifier, seed_examples  # noqa: E402
+from bot.classify.local import LocalClassifier  # noqa: E402
 from bot.classify.oracle import format_sweep, seed_sweep, sweep  # noqa: E402
+from bot.classify.training import seed_examples  # noqa: E402
 
 DEV = REPO.parent / "shared/data/dev.jsonl"
 SENTIMENT_DEV = REPO.parent / "shared/data/sentiment-dev.jsonl"

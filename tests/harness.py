@@ -32,7 +32,8 @@ from bot.app.bootstrap import build_cascade, connect_slack
 from bot.app.runtime import Runtime, start_pipeline_workers
 from bot.app.web import WebApp, make_server
 from bot.classify.cascade import Cascade
-from bot.classify.local import FORMAT, VERSION, load_or_train
+from bot.classify.local import load_or_train
+from bot.classify.training import FORMAT, VERSION
 from bot.context import Services
 from bot.delivery.senders import SlackSender
 from bot.delivery.worker import DeliveryWorker

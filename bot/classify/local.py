@@ -32,7 +32,6 @@ from bot.classify.training import (
     FORMAT,
     OTHER_C,
     VERSION,
-    department_model,
     logistic,
     remember_calibration,
     seed_calibration,
@@ -43,20 +42,6 @@ from bot.classify.training import (
 )
 from bot.domain.result import Few, Result
 from bot.domain.rules import LABELS
-
-# Names other modules have always imported from here (the retrainer, the CLI, benchmarks, tests).
-__all__ = [
-    "FORMAT",
-    "VERSION",
-    "LocalClassifier",
-    "ReloadingLocalClassifier",
-    "department_model",
-    "load_or_train",
-    "seed_examples",
-    "seed_hash",
-    "trained_version",
-    "write_atomically",
-]
 
 log = logging.getLogger(__name__)
 

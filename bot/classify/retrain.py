@@ -26,7 +26,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.classify.corrections import correction_examples
-from bot.classify.local import LocalClassifier, ReloadingLocalClassifier, seed_hash, write_atomically
+from bot.classify.local import LocalClassifier, ReloadingLocalClassifier
+from bot.classify.model_file import write_atomically
+from bot.classify.training import seed_hash
 from bot.domain.clock import utcnow
 from bot.store.corrections import corrections_after
 from bot.store.engine import Engine

@@ -20,8 +20,9 @@ from bot.classify.calibration import (
 from bot.classify.calibrator import Calibrator
 from bot.classify.evaluation import expected_calibration_error
 from bot.classify.features import build_vectorizer, hide_cues, softmax
-from bot.classify.local import LocalClassifier, department_model, seed_examples
+from bot.classify.local import LocalClassifier
 from bot.classify.noise import noisy_copies
+from bot.classify.training import department_model, seed_examples
 
 
 class RecordingVectorizer:

@@ -11,13 +11,8 @@ import numpy as np
 import pytest
 
 from bot.classify import training
-from bot.classify.local import (
-    LocalClassifier,
-    ReloadingLocalClassifier,
-    load_or_train,
-    seed_examples,
-    seed_hash,
-)
+from bot.classify.local import LocalClassifier, ReloadingLocalClassifier, load_or_train
+from bot.classify.training import seed_examples, seed_hash
 from bot.domain.rules import LABELS
 
 # Clear, hand-written examples (not seeds) per language and department. Every seed language must

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify.local import VERSION
+from bot.classify.training import VERSION
 from tests.conftest import RULES_YAML
 from tests.harness import trained_model_path
 

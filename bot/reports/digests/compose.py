@@ -16,14 +16,13 @@ from bot.domain.clock import to_naive_utc
 from bot.domain.rules import RoutingRules
 from bot.reports.digests.changes import change_summary
 from bot.reports.digests.model import DailyCount, DepartmentTotal, DigestData
-from bot.reports.digests.notable import mention_link, notable_mentions
+from bot.reports.digests.notable import notable_mentions
 from bot.reports.digests.summary import extractive_summary
 from bot.store import rollups
 from bot.store.digest_queries import summary_texts
 from bot.store.engine import Connection, Engine
 from bot.store.rollups import Bucket
 
-__all__ = ["build_digest", "mention_link"]
 TOP_TOPICS = 8
 SUMMARY_INPUTS = 200
 
