@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.classify.calibration import DEGENERATE_CAP, cap_confidence, out_of_fold, pooled
+from bot.classify.calibration import DEGENERATE_CAP, cap_confidence, out_of_fold
 from bot.classify.calibrator import Calibrator
 from bot.classify.features import build_vectorizer
 from bot.classify.normalize import is_degenerate
-from bot.classify.training import CALIBRATION_SHUFFLES, department_head, seed_examples
+from bot.classify.training import CALIBRATION_SHUFFLES, department_head, seed_calibration, seed_examples
 
 THRESHOLDS = (0.0, 0.6, 0.7, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.93, 0.95, 0.97, 0.99, 1.01)
 TARGET = 0.97  # share of actionable mentions that must reach the right channel
@@ -75,18 +75,15 @@ def seed_sweep(
 ) -> list[OraclePoint]:
     """The curve from seeds cross-validation: out-of-fold, calibrated, half of it noisy copies.
 
-    The calibrator is fitted as the product fits it (shuffles 0-2) and judged on shuffle `seed`
-    (other folds, other noise). This is what the default `CASCADE_LOCAL_CONFIDENCE` is chosen
-    from (never from dev data).
+    The calibrator is the product's (fitted on shuffles 0-2), judged on shuffle `seed` (other
+    folds, other noise). This is what the default `CASCADE_LOCAL_CONFIDENCE` is chosen from (never
+    from dev data).
     """
     seeds = seed_examples()
     texts = [row["text"] for row in seeds]
     head = department_head([row["department"] for row in seeds])
-    fitted = pooled(
-        [out_of_fold(texts, [head], build_vectorizer, seed=s) for s in range(CALIBRATION_SHUFFLES)]
-    )
     oof = out_of_fold(texts, [head], build_vectorizer, seed=seed)
-    probs = Calibrator.fit(fitted.logits[0], fitted.gold[0]).probabilities(oof.logits[0])
+    probs = Calibrator.from_meta(seed_calibration()).probabilities(oof.logits[0])
     probs = np.array(
         [
             cap_confidence(p, DEGENERATE_CAP) if is_degenerate(t) else p
